@@ -1,4 +1,4 @@
-"""The course's command line: ``python -m helpers doctor | verify | prefetch [--dir DIR]``."""
+"""The course's command line: ``python -m helpers doctor | verify | baselines | prefetch [--dir DIR]``."""
 
 from __future__ import annotations
 
@@ -66,11 +66,20 @@ def cmd_prefetch(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_baselines(args: argparse.Namespace) -> int:
+    from helpers import baselines
+
+    baselines.run()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("doctor", help="check this machine for the course").set_defaults(func=cmd_doctor)
     sub.add_parser("verify", help="load the model and embed once").set_defaults(func=cmd_verify)
+    sub.add_parser("baselines", help="BM25 vs dense retrieval on the course queries").set_defaults(
+        func=cmd_baselines)
     pre = sub.add_parser("prefetch", help="download every registered model at its pinned revision")
     pre.add_argument("--dir", help="download into DIR (a workshop bundle) instead of the HF cache")
     pre.set_defaults(func=cmd_prefetch)
