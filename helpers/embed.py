@@ -1,0 +1,122 @@
+"""Encode texts with the course's encoder, in batches, with an on-disk cache.
+
+Every lesson calls :func:`encode` on the course corpus; the first call encodes (a progress
+bar shows it), later calls in any kernel read the cache in milliseconds.
+
+The cache is keyed by everything that changes the vectors: model id and pinned revision,
+normalization, maximum sequence length, pooling, and the exact texts. Each entry is an
+``.npy`` file plus a ``.json`` record (no pickle) that holds the array's SHA-256. Files are
+written to a temporary name and renamed into place, so a killed kernel leaves no half
+entry and two kernels writing the same entry each leave a whole one. An entry that fails
+its checks is reported once, recomputed and replaced.
+Location: ``$COURSE_CACHE_DIR``, else ``.cache/embeddings`` in the repository (git-ignored),
+else ``~/.cache/embeddings-course/embeddings``. Introduced in lesson 02.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from helpers import models
+
+__all__ = ["cache_dir", "encode"]
+
+PROGRESS_FROM = 256  # texts; smaller jobs finish before a bar is worth drawing
+
+
+def cache_dir() -> Path:
+    if os.environ.get("COURSE_CACHE_DIR"):
+        return Path(os.environ["COURSE_CACHE_DIR"])
+    repo = Path(__file__).resolve().parent.parent
+    if (repo / "pyproject.toml").exists() and os.access(repo, os.W_OK):
+        return repo / ".cache" / "embeddings"
+    return Path.home() / ".cache" / "embeddings-course" / "embeddings"
+
+
+def _check_texts(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("texts must be a list of strings, not one string; wrap it: [text]")
+    if not isinstance(texts, Sequence):
+        raise TypeError(f"texts must be a list of strings, got {type(texts).__name__}")
+    if len(texts) == 0:
+        raise ValueError("texts is empty: nothing to encode")
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"texts[{i}] is {type(t).__name__}, not a string")
+        if not t.strip():
+            raise ValueError(f"texts[{i}] is empty or blank; remove it before encoding")
+    return list(texts)
+
+
+def cache_key(spec: models.ModelSpec, texts: list[str], normalize: bool, max_seq_length: int,
+              pooling: str) -> str:
+    """SHA-256 over every input that changes the vectors."""
+    identity = {"model": spec.repo_id, "revision": spec.revision, "normalize": normalize,
+                "max_seq_length": max_seq_length, "pooling": pooling, "texts": texts}
+    return hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode()).hexdigest()
+
+
+def _atomic_write(path: Path, write) -> None:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as tmp:
+        write(tmp)
+        tmp.flush()
+        os.fsync(tmp.fileno())
+    os.replace(tmp.name, path)
+
+
+def _read(npy: Path, meta: Path, n: int) -> np.ndarray | None:
+    """The cached array if the entry is whole and matches its record, else None."""
+    if not meta.exists():
+        return None
+    try:
+        record = json.loads(meta.read_text())
+        emb = np.load(npy, allow_pickle=False)
+        ok = (emb.dtype == np.float32 and emb.shape == (n, record["dim"])
+              and hashlib.sha256(emb.tobytes()).hexdigest() == record["sha256"])
+    except (OSError, ValueError, KeyError, TypeError, EOFError):
+        ok = False
+    if not ok:
+        warnings.warn(f"embedding cache entry {npy.name} is damaged; recomputing it", stacklevel=3)
+        return None
+    return emb
+
+
+def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normalize: bool = True,
+           batch_size: int = 64, cache: bool = True) -> np.ndarray:
+    """Embed ``texts``: float32 array of shape (len(texts), dim), rows in input order.
+
+    >>> emb = encode(["A cat sits on the mat.", "Stocks fell."])  # doctest: +SKIP
+    >>> emb.shape, emb.dtype  # doctest: +SKIP
+    ((2, 384), dtype('float32'))
+    """
+    texts = _check_texts(texts)
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    spec = models.get_spec(model)
+    encoder = models.load_encoder(model, quiet=True)
+    pooling = json.dumps(encoder[1].get_config_dict(), sort_keys=True) if len(encoder) > 1 else ""
+    key = cache_key(spec, texts, normalize, encoder.max_seq_length, pooling)
+    npy, meta = cache_dir() / f"{key}.npy", cache_dir() / f"{key}.json"
+    if cache:
+        emb = _read(npy, meta, len(texts))
+        if emb is not None:
+            return emb
+    show = len(texts) >= PROGRESS_FROM and os.environ.get("TQDM_DISABLE", "") in ("", "0")
+    emb = encoder.encode(texts, batch_size=batch_size, normalize_embeddings=normalize,
+                         convert_to_numpy=True, show_progress_bar=show).astype(np.float32, copy=False)
+    if cache:
+        npy.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(npy, lambda f: np.save(f, emb, allow_pickle=False))
+        record = {"model": spec.repo_id, "revision": spec.revision, "normalize": normalize,
+                  "max_seq_length": encoder.max_seq_length, "n": len(texts), "dim": int(emb.shape[1]),
+                  "sha256": hashlib.sha256(emb.tobytes()).hexdigest()}
+        _atomic_write(meta, lambda f: f.write(json.dumps(record, indent=1).encode()))
+    return emb

@@ -1,0 +1,68 @@
+"""Vector math the lessons teach first by hand, then call: validate, normalize, cosine, top-k.
+
+Introduced in lesson 03 (similarity); lessons 05 and 06 build on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["as_matrix", "cosine", "normalize", "top_k"]
+
+
+def as_matrix(x: Any, name: str = "x", *, dim: int | None = None, float32: bool = False) -> np.ndarray:
+    """Check that ``x`` is a finite, non-empty 2-D float array and return it.
+
+    ``float32=True`` also demands float32 and C-contiguous memory (what Faiss needs), and
+    says how to convert instead of copying silently.
+    """
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array, got {type(x).__name__}; use np.asarray({name})")
+    if x.ndim != 2:
+        hint = f" (one vector? use {name}[None, :])" if x.ndim == 1 else ""
+        raise ValueError(f"{name} must be 2-D (n, d), got shape {x.shape}{hint}")
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"{name} is empty: shape {x.shape}")
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{name} must hold floats, got dtype {x.dtype}")
+    if float32 and x.dtype != np.float32:
+        raise TypeError(f"{name} must be float32, got {x.dtype}; use {name}.astype(np.float32)")
+    if float32 and not x.flags.c_contiguous:
+        raise ValueError(f"{name} is not C-contiguous (a slice or transpose?); use np.ascontiguousarray({name})")
+    if dim is not None and x.shape[1] != dim:
+        raise ValueError(f"{name} has {x.shape[1]} dimensions, expected {dim}: were both made by the same model?")
+    if not np.isfinite(x).all():
+        raise ValueError(f"{name} contains NaN or inf values (row {int(np.argwhere(~np.isfinite(x))[0, 0])})")
+    return x
+
+
+def normalize(x: np.ndarray) -> np.ndarray:
+    """Scale every row to length 1 (rows of zeros are rejected: they have no direction)."""
+    x = as_matrix(x)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    if (norms == 0).any():
+        raise ValueError(f"row {int(np.argwhere(norms[:, 0] == 0)[0, 0])} is all zeros and cannot be normalized")
+    return (x / norms).astype(x.dtype, copy=False)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine similarity of every row of ``a`` with every row of ``b``: shape (len(a), len(b))."""
+    a, b = as_matrix(a, "a"), as_matrix(b, "b", dim=as_matrix(a, "a").shape[1])
+    return np.clip(normalize(a) @ normalize(b).T, -1.0, 1.0)
+
+
+def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and values of the ``k`` largest scores in each row, best first.
+
+    ``argpartition`` finds the k best in O(n), then only those k are sorted.
+    """
+    scores = as_matrix(scores, "scores")
+    n = scores.shape[1]
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 < k <= n:
+        raise ValueError(f"k must be an int between 1 and {n} (the number of candidates), got {k!r}")
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    ids = np.take_along_axis(part, order, axis=1)
+    return ids, np.take_along_axis(scores, ids, axis=1)

@@ -1,0 +1,114 @@
+"""Every public helper meets bad input with a ValueError/TypeError that names the problem.
+
+The table covers each public function; `test_the_table_covers_every_public_helper` fails
+when a new helper is added without rows here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import numpy as np
+import pytest
+
+import helpers
+from helpers import beir, data, embed, metrics, models, search, vectors
+from helpers.rank import BM25
+
+GOOD = np.ones((4, 8), dtype=np.float32)
+Q = np.ones((2, 8), dtype=np.float32)
+NAN = GOOD.copy()
+NAN[1, 2] = np.nan
+INF = GOOD.copy()
+INF[3, 0] = np.inf
+F64 = GOOD.astype(np.float64)
+STRIDED = np.ones((4, 16), dtype=np.float32)[:, ::2]
+
+CASES = [
+    # (public function, call, error, words the message must contain)
+    ("helpers.setup", lambda: helpers.setup(seed="1"), TypeError, "seed"),
+    ("helpers.setup", lambda: helpers.setup(seed=-1), TypeError, "non-negative"),
+    ("models.get_spec", lambda: models.get_spec(None), TypeError, "string"),
+    ("models.get_spec", lambda: models.get_spec("gpt-5"), ValueError, "unknown model"),
+    ("models.locate", lambda: models.locate("nope"), ValueError, "unknown model"),
+    ("models.load_encoder", lambda: models.load_encoder(3), TypeError, "string"),
+    ("models.load_transformer", lambda: models.load_transformer("ms-marco-MiniLM-L-6-v2"), ValueError, "cross-encoder"),
+    ("models.load_cross_encoder", lambda: models.load_cross_encoder("bert-base-uncased"), ValueError, "not a cross-encoder"),
+    ("models.available_copies", lambda: models.available_copies(""), ValueError, "unknown model"),
+    ("data.load_corpus", lambda: data.load_corpus("/nonexistent"), ValueError, "missing"),
+    ("data.load_sts", lambda: data.load_sts("/nonexistent"), ValueError, "missing"),
+    ("data.load_analogies", lambda: data.load_analogies("/nonexistent"), ValueError, "missing"),
+    ("data.load_duplicates", lambda: data.load_duplicates("/nonexistent"), ValueError, "missing"),
+    ("beir.load_beir", lambda: beir.load_beir("nope"), ValueError, "unknown BEIR"),
+    ("embed.encode", lambda: embed.encode(None), TypeError, "list of strings"),
+    ("embed.encode", lambda: embed.encode([]), ValueError, "empty"),
+    ("embed.encode", lambda: embed.encode("one text"), TypeError, "not one string"),
+    ("embed.encode", lambda: embed.encode(["ok", 3]), TypeError, "texts[1]"),
+    ("embed.encode", lambda: embed.encode(["ok", "  "]), ValueError, "texts[1] is empty"),
+    ("embed.encode", lambda: embed.encode(["ok"], batch_size=0), ValueError, "batch_size"),
+    ("embed.encode", lambda: embed.encode(["ok"], model="ms-marco-MiniLM-L-6-v2"), ValueError, "not a sentence encoder"),
+    ("vectors.as_matrix", lambda: vectors.as_matrix([[1.0]]), TypeError, "NumPy array"),
+    ("vectors.as_matrix", lambda: vectors.as_matrix(np.ones(8)), ValueError, "2-D"),
+    ("vectors.as_matrix", lambda: vectors.as_matrix(np.ones((0, 8))), ValueError, "empty"),
+    ("vectors.as_matrix", lambda: vectors.as_matrix(np.ones((2, 2), dtype=int)), TypeError, "floats"),
+    ("vectors.as_matrix", lambda: vectors.as_matrix(NAN), ValueError, "NaN or inf values (row 1)"),
+    ("vectors.as_matrix", lambda: vectors.as_matrix(INF), ValueError, "NaN or inf values (row 3)"),
+    ("vectors.normalize", lambda: vectors.normalize(np.zeros((2, 3))), ValueError, "all zeros"),
+    ("vectors.normalize", lambda: vectors.normalize(None), TypeError, "NumPy array"),
+    ("vectors.cosine", lambda: vectors.cosine(GOOD, np.ones((2, 5), dtype=np.float32)), ValueError, "5 dimensions, expected 8"),
+    ("vectors.cosine", lambda: vectors.cosine(GOOD[0], GOOD), ValueError, "2-D"),
+    ("vectors.top_k", lambda: vectors.top_k(GOOD, 0), ValueError, "k must be"),
+    ("vectors.top_k", lambda: vectors.top_k(GOOD, 9), ValueError, "between 1 and 8"),
+    ("vectors.top_k", lambda: vectors.top_k(GOOD, 2.0), ValueError, "k must be"),
+    ("search.exact_search", lambda: search.exact_search(Q, F64), TypeError, "float32"),
+    ("search.exact_search", lambda: search.exact_search(Q, STRIDED), ValueError, "C-contiguous"),
+    ("search.exact_search", lambda: search.exact_search(np.ones((2, 5), np.float32), GOOD), ValueError, "dimensions"),
+    ("search.exact_search", lambda: search.exact_search(Q[0], GOOD), ValueError, "2-D"),
+    ("search.exact_search", lambda: search.exact_search(Q, NAN), ValueError, "NaN"),
+    ("search.exact_search", lambda: search.exact_search(Q, GOOD, k=0), ValueError, "k must be"),
+    ("search.exact_search", lambda: search.exact_search(Q, GOOD, k=5), ValueError, "between 1 and 4"),
+    ("metrics.recall_at_k", lambda: metrics.recall_at_k(["a"], {"a": 0}, 5), ValueError, "no relevant"),
+    ("metrics.recall_at_k", lambda: metrics.recall_at_k(["a"], [("a", 1)], 5), TypeError, "dict"),
+    ("metrics.mrr_at_k", lambda: metrics.mrr_at_k(["a", "a"], {"a": 1}, 5), ValueError, "twice"),
+    ("metrics.mrr_at_k", lambda: metrics.mrr_at_k(None, {"a": 1}, 5), TypeError, "list of ids"),
+    ("metrics.ndcg_at_k", lambda: metrics.ndcg_at_k(["a"], {"a": 1}, 0), ValueError, "positive int"),
+    ("metrics.ndcg_at_k", lambda: metrics.ndcg_at_k("ab", {"a": 1}, 3), TypeError, "list of ids"),
+    ("metrics.ndcg_at_k", lambda: metrics.ndcg_at_k(["a"], {"a": float("nan")}, 3), ValueError, "non-negative"),
+    ("metrics.evaluate", lambda: metrics.evaluate({}, {}), ValueError, "no rankings"),
+    ("metrics.evaluate", lambda: metrics.evaluate({"q": ["a"]}, {}), ValueError, "no judgements"),
+    ("metrics.evaluate", lambda: metrics.evaluate({"q": ["a"]}, {"q": {"a": 1}}, ["map@3"]), ValueError, "unknown metric"),
+    ("rank.BM25", lambda: BM25([]), ValueError, "non-empty"),
+    ("rank.BM25", lambda: BM25(["a", None]), TypeError, "string"),
+    ("rank.BM25", lambda: BM25(["a"], ids=["x", "y"]), ValueError, "one id per text"),
+    ("rank.BM25", lambda: BM25(["cat dog", "fish bird"]).search("a", k=1), ValueError, "non-empty list"),
+    ("rank.BM25", lambda: BM25(["cat dog", "fish bird"]).search(["a"], k=3), ValueError, "between 1"),
+]
+
+# Public callables that take no input worth validating, or never raise by design.
+NO_INPUT = {"models.hub_reachable", "models.cache_dirs", "models.download", "embed.cache_dir",
+            "doctor.run", "colab.install_missing", "colab.missing_packages", "baselines.run",
+            "baselines.rankings", "check.result", "check.is_stub"}
+
+
+@pytest.mark.parametrize("name, call, error, words", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_bad_input_gets_a_clear_error(name, call, error, words, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(error) as info:
+        call()
+    assert words in str(info.value), f"{name}: message {str(info.value)!r} should mention {words!r}"
+
+
+def test_the_table_covers_every_public_helper():
+    covered = {c[0] for c in CASES} | NO_INPUT
+    public = {"helpers.setup"}
+    for module_name in ("models", "data", "beir", "embed", "vectors", "search", "metrics", "rank",
+                        "doctor", "colab", "baselines", "check"):
+        module = importlib.import_module(f"helpers.{module_name}")
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isfunction(obj) or (inspect.isclass(obj) and not issubclass(obj, Exception)
+                                           and "__dataclass_fields__" not in vars(obj)):
+                public.add(f"{module_name}.{name}")
+    missing = public - covered
+    assert not missing, f"public helpers with no bad-input rows: {sorted(missing)}"

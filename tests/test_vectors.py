@@ -1,0 +1,65 @@
+"""Property tests for the math helpers: cosine, normalize, top-k, exact search."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from helpers.search import exact_search
+from helpers.vectors import cosine, normalize, top_k
+
+finite = st.floats(-100, 100, allow_nan=False, width=32)
+
+
+def matrices(rows=st.integers(1, 8), cols=st.integers(1, 16)):
+    return st.tuples(rows, cols).flatmap(lambda s: arrays(np.float32, s, elements=finite))
+
+
+def not_tiny(x):
+    return (np.linalg.norm(x, axis=1) > 1e-3).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(matrices())
+def test_normalize_gives_unit_rows_and_is_idempotent(x):
+    if not not_tiny(x):
+        return
+    once = normalize(x)
+    np.testing.assert_allclose(np.linalg.norm(once, axis=1), 1, atol=1e-5)
+    np.testing.assert_allclose(normalize(once), once, atol=1e-6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda d: st.tuples(
+    arrays(np.float32, (3, d), elements=finite), arrays(np.float32, (4, d), elements=finite))))
+def test_cosine_stays_in_range_and_is_symmetric(pair):
+    a, b = pair
+    if not (not_tiny(a) and not_tiny(b)):
+        return
+    sim = cosine(a, b)
+    assert sim.shape == (3, 4) and (sim >= -1).all() and (sim <= 1).all()
+    np.testing.assert_allclose(sim, cosine(b, a).T, atol=1e-6)
+    np.testing.assert_allclose(np.diag(cosine(a, a)), 1, atol=1e-5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 30).flatmap(lambda n: st.tuples(
+    st.permutations(range(n)).map(lambda p: np.array([p], dtype=np.float32)), st.integers(1, n))))
+def test_top_k_agrees_with_a_full_sort(case):
+    scores, k = case
+    ids, values = top_k(scores, k)
+    expected = np.argsort(-scores, axis=1)[:, :k]
+    np.testing.assert_array_equal(ids, expected)
+    np.testing.assert_array_equal(values, np.take_along_axis(scores, expected, axis=1))
+
+
+def test_exact_search_agrees_with_numpy_on_unit_vectors():
+    rng = np.random.default_rng(0)
+    emb = normalize(rng.standard_normal((500, 32)).astype(np.float32))
+    q_emb = normalize(rng.standard_normal((20, 32)).astype(np.float32))
+    ids, scores = exact_search(q_emb, emb, k=5)
+    expected, _ = top_k(q_emb @ emb.T, 5)
+    np.testing.assert_array_equal(ids, expected)
+    np.testing.assert_allclose(scores, np.take_along_axis(q_emb @ emb.T, expected, axis=1), atol=1e-5)
