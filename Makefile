@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.course-setup-done
 # LAB_ARGS: extra JupyterLab arguments, e.g. LAB_ARGS=--no-browser on a server.
 LAB_ARGS ?=
 
-.PHONY: lab test setup lessons doctor clean
+.PHONY: lab test setup lessons doctor bench clean
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab lessons/ $(LAB_ARGS)
@@ -27,6 +27,10 @@ $(STAMP): pyproject.toml tools/install_torch.sh
 # Regenerate lessons/ from solutions/ (authors edit solutions/ only).
 lessons: $(STAMP)
 	$(PY) tools/make_lessons.py
+
+# Benchmarks (not part of `make test`): writes reports/bench.md and README's performance table.
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
 
 doctor: $(STAMP)
 	$(PY) -m helpers doctor

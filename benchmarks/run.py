@@ -1,0 +1,177 @@
+"""Benchmarks, each measured side by side in one run: `make bench`.
+
+1. helpers.embed.encode against plain SentenceTransformer.encode (overhead, target <= 5 %);
+2. the embedding cache, warm against cold, on the course corpus (target >= 50x);
+3. exact top-10 search, 100k x 384 vectors, 1,000 queries: helpers.search.exact_search
+   against faiss.IndexFlatIP and a naive NumPy argsort (targets: <= 1.2x faiss, >= 5x naive);
+4. the encoder's tokens per second, and that throughput as a share of this CPU's measured
+   matrix-multiply speed.
+
+Timings are medians of repeats after a warm-up, with thread counts fixed and printed.
+Writes reports/bench.md and the dated summary in README.md's performance section.
+Not part of `make test`: timings depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def median_time(fn, repeats: int = 5, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def encoding_overhead(texts: list[str]) -> dict:
+    from helpers import embed, models
+
+    model = models.load_encoder(quiet=True)
+    plain = lambda: model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    ours = lambda: embed.encode(texts, batch_size=64, cache=False)
+    # interleave the two so that machine load affects both alike
+    a, b = [], []
+    plain(), ours()
+    for _ in range(5):
+        a.append(median_time(plain, repeats=1, warmup=0))
+        b.append(median_time(ours, repeats=1, warmup=0))
+    t_plain, t_ours = statistics.median(a), statistics.median(b)
+    return {"plain_s": t_plain, "helpers_s": t_ours, "overhead": t_ours / t_plain - 1}
+
+
+def cache_speedup(texts: list[str]) -> dict:
+    from helpers import embed
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["COURSE_CACHE_DIR"] = tmp
+        t = time.perf_counter()
+        embed.encode(texts)
+        cold = time.perf_counter() - t
+        warm = median_time(lambda: embed.encode(texts), repeats=7)
+        del os.environ["COURSE_CACHE_DIR"]
+    return {"cold_s": cold, "warm_s": warm, "speedup": cold / warm}
+
+
+def exact_search(n: int = 100_000, d: int = 384, m: int = 1_000) -> dict:
+    import faiss
+
+    from helpers.search import exact_search as ours
+    from helpers.vectors import normalize
+
+    rng = np.random.default_rng(0)
+    emb = normalize(rng.standard_normal((n, d), dtype=np.float32))
+    q_emb = normalize(rng.standard_normal((m, d), dtype=np.float32))
+
+    def flat():
+        index = faiss.IndexFlatIP(d)
+        index.add(emb)
+        return index.search(q_emb, 10)[1]
+
+    naive = lambda: np.argsort(-(q_emb @ emb.T), axis=1)[:, :10]
+    t_ours = median_time(lambda: ours(q_emb, emb, 10), repeats=5)
+    t_faiss = median_time(flat, repeats=5)
+    t_naive = median_time(naive, repeats=3)
+    agree = float((ours(q_emb, emb, 10)[0] == flat()).mean())
+    return {"helpers_s": t_ours, "faiss_s": t_faiss, "naive_s": t_naive, "vs_faiss": t_ours / t_faiss,
+            "vs_naive": t_naive / t_ours, "same_ids": agree}
+
+
+def encoder_throughput(texts: list[str]) -> dict:
+    import torch
+
+    from helpers import models
+
+    model = models.load_encoder(quiet=True)
+    ids = model.tokenizer(texts, truncation=True, max_length=model.max_seq_length)["input_ids"]
+    tokens = sum(len(row) for row in ids)
+    seconds = median_time(lambda: model.encode(texts, batch_size=64, show_progress_bar=False), repeats=3)
+    config = model[0].auto_model.config
+    d, layers = config.hidden_size, config.num_hidden_layers
+    avg_len = tokens / len(texts)
+    # per token and layer: Q, K, V, output (4 d^2) and the feed-forward (8 d^2) multiply-adds,
+    # plus attention over the sequence (2 s d); 2 FLOPs per multiply-add
+    flops_per_token = 2 * layers * (12 * d * d + 2 * avg_len * d)
+    a = torch.randn(1024, 1024)
+    b = torch.randn(1024, 1024)
+    matmul_s = median_time(lambda: a @ b, repeats=20, warmup=3)
+    matmul_flops = 2 * 1024**3 / matmul_s
+    achieved = tokens / seconds * flops_per_token
+    return {"tokens": tokens, "tokens_per_s": tokens / seconds, "texts_per_s": len(texts) / seconds,
+            "gflops_achieved": achieved / 1e9, "gflops_matmul": matmul_flops / 1e9,
+            "share": achieved / matmul_flops}
+
+
+def main() -> None:
+    import faiss
+    import torch
+
+    from helpers import data
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ["TQDM_DISABLE"] = "1"
+    texts = data.load_corpus().texts
+    threads = f"torch {torch.get_num_threads()} threads, faiss {faiss.omp_get_max_threads()} threads"
+    print(f"Benchmarks on {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs ({threads})")
+    enc = encoding_overhead(texts)
+    print(f"1. encode {len(texts)} passages: plain {enc['plain_s']:.2f} s, helpers {enc['helpers_s']:.2f} s, "
+          f"overhead {enc['overhead']:+.1%} (target <= +5%)")
+    cache = cache_speedup(texts)
+    print(f"2. cache: cold {cache['cold_s']:.2f} s, warm {cache['warm_s'] * 1000:.1f} ms, "
+          f"{cache['speedup']:.0f}x faster warm (target >= 50x)")
+    ex = exact_search()
+    print(f"3. exact top-10, 100k x 384, 1,000 queries: helpers {ex['helpers_s']:.2f} s, faiss {ex['faiss_s']:.2f} s, "
+          f"naive argsort {ex['naive_s']:.2f} s -> {ex['vs_faiss']:.2f}x faiss (target <= 1.2x), "
+          f"{ex['vs_naive']:.1f}x faster than naive (target >= 5x); same ids {ex['same_ids']:.1%}")
+    tp = encoder_throughput(texts)
+    print(f"4. encoder: {tp['tokens_per_s']:.0f} tokens/s ({tp['texts_per_s']:.0f} passages/s), about "
+          f"{tp['gflops_achieved']:.1f} GFLOP/s, {tp['share']:.0%} of this CPU's measured matmul "
+          f"speed ({tp['gflops_matmul']:.0f} GFLOP/s)")
+    targets = {"encode overhead <= 5%": enc["overhead"] <= 0.05, "cache >= 50x": cache["speedup"] >= 50,
+               "search <= 1.2x faiss": ex["vs_faiss"] <= 1.2, "search >= 5x naive": ex["vs_naive"] >= 5}
+    for name, ok in targets.items():
+        print(f"   {'met' if ok else 'MISSED'}: {name}")
+    today = datetime.date.today().isoformat()
+    table = "\n".join([
+        f"Measured {today} with `make bench` on a {os.cpu_count()}-core CPU ({threads}).",
+        "",
+        "| benchmark | result | target |",
+        "|---|---|---|",
+        f"| helpers.embed.encode vs SentenceTransformer.encode, {len(texts)} passages | "
+        f"{enc['helpers_s']:.2f} s vs {enc['plain_s']:.2f} s ({enc['overhead']:+.1%}) | within 5% |",
+        f"| embedding cache, warm vs cold, course corpus | {cache['warm_s'] * 1000:.1f} ms vs "
+        f"{cache['cold_s']:.2f} s ({cache['speedup']:.0f}x) | at least 50x |",
+        f"| exact top-10, 100k x 384, 1,000 queries: helpers vs faiss IndexFlatIP | {ex['helpers_s']:.2f} s vs "
+        f"{ex['faiss_s']:.2f} s ({ex['vs_faiss']:.2f}x) | within 1.2x |",
+        f"| the same: helpers vs naive NumPy argsort | {ex['helpers_s']:.2f} s vs {ex['naive_s']:.2f} s "
+        f"({ex['vs_naive']:.1f}x faster) | at least 5x |",
+        f"| encoder throughput | {tp['tokens_per_s']:.0f} tokens/s, {tp['gflops_achieved']:.1f} GFLOP/s = "
+        f"{tp['share']:.0%} of measured matmul speed ({tp['gflops_matmul']:.0f} GFLOP/s) | (how close to the hardware) |",
+    ])
+    (ROOT / "reports").mkdir(exist_ok=True)
+    (ROOT / "reports" / "bench.md").write_text(f"# Benchmarks\n\n{table}\n")
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        readme.write_text(head + START + "\n" + table + "\n" + END + rest.split(END, 1)[1])
+    print("written to reports/bench.md and README.md")
+
+
+if __name__ == "__main__":
+    main()
