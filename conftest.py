@@ -91,7 +91,7 @@ def pytest_terminal_summary(terminalreporter):
         return
     REPORT.parent.mkdir(exist_ok=True)
     with open(REPORT, "w", newline="") as f:
-        writer = csv.writer(f)
+        writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["notebook", "seconds", "peak_mb"])
         for name, run in _runs.items():
             writer.writerow([name, f"{run['seconds']:.1f}", f"{run['peak_mb']:.0f}"])

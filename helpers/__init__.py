@@ -15,7 +15,10 @@ from types import ModuleType
 __version__ = "0.1.0"
 __all__ = ["setup", "__version__"]
 
-_SUBMODULES = {"models", "check", "doctor", "data", "nb"}
+_SUBMODULES = {
+    "baselines", "beir", "check", "colab", "data", "doctor", "embed", "metrics", "models",
+    "rank", "search", "vectors",
+}
 
 
 def setup(seed: int = 0) -> int:

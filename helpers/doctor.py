@@ -171,10 +171,12 @@ def _cgroup_value(path: str) -> str | None:
 
 def check_cpu() -> Line:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    quota = _cgroup_value("/sys/fs/cgroup/cpu.max")
-    period = (Path("/sys/fs/cgroup/cpu.max").read_text().split() + ["", "100000"])[1] if quota else ""
-    if quota and quota != "max":
-        cpus = min(cpus, max(1, round(int(quota) / int(period))))
+    try:  # a container's CPU quota (Binder gives 1 core), cgroup v2: "quota period" or "max period"
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, round(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
     note = " (slow but fine: every notebook is budgeted for 1 core)" if cpus < 2 else ""
     return Line("OK", "cpu", f"{cpus} usable core(s){note}")
 
