@@ -15,18 +15,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Load the default encoder and embed one sentence: the end of `make` setup."""
-    import numpy as np
+    from helpers import doctor
 
-    from helpers import models
-
-    try:
-        emb = models.load_encoder().encode(["The course is ready."])
-    except models.ModelUnavailableError as exc:
-        print(f"FAIL: {exc}", file=sys.stderr)
-        return 1
-    norm = float(np.linalg.norm(emb[0]))
-    print(f"OK: the model loads and embeds (shape {emb.shape}, norm {norm:.4f})")
-    return 0 if emb.shape == (1, 384) else 1
+    line = doctor.check_encoder()
+    print(f"{line.level}: {line.detail}")
+    return 0 if line.level == "OK" else 1
 
 
 def cmd_prefetch(args: argparse.Namespace) -> int:

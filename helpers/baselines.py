@@ -8,24 +8,20 @@ from __future__ import annotations
 
 from statistics import mean
 
-import numpy as np
-
-from helpers import data, metrics, models
+from helpers import data, embed, metrics
 from helpers.rank import BM25
+from helpers.search import exact_search
 
 __all__ = ["rankings", "run"]
 
 DEPTH = 10
 
 
-def rankings(corpus: data.Corpus) -> dict[str, dict[str, list[str]]]:
-    """{"bm25": {query_id: top ids}, "dense": {...}} for every query."""
+def rankings(corpus: data.Corpus, depth: int = DEPTH) -> dict[str, dict[str, list[str]]]:
+    """{"bm25": {query_id: top ids}, "dense": {...}}: each method's top ``depth`` per query."""
     texts = [q.text for q in corpus.queries]
-    bm25_ids, _ = BM25(corpus.texts, corpus.ids).search(texts, k=DEPTH)
-    model = models.load_encoder(quiet=True)
-    emb = model.encode(corpus.texts, normalize_embeddings=True, batch_size=64)  # (n, 384)
-    q_emb = model.encode(texts, normalize_embeddings=True)  # (m, 384)
-    top = np.argsort(-(q_emb @ emb.T), axis=1, kind="stable")[:, :DEPTH]
+    bm25_ids, _ = BM25(corpus.texts, corpus.ids).search(texts, k=depth)
+    top, _ = exact_search(embed.encode(texts), embed.encode(corpus.texts), k=depth)  # (m, depth)
     return {
         "bm25": {q.id: ids for q, ids in zip(corpus.queries, bm25_ids)},
         "dense": {q.id: [corpus.ids[j] for j in row] for q, row in zip(corpus.queries, top)},

@@ -13,24 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
-
-from helpers import data, models
-from helpers.rank import BM25
+from helpers import baselines, data
 
 
 def pooled(corpus: data.Corpus, depth: int) -> dict[str, list[str]]:
     """{query_id: ids in the union of BM25's and dense retrieval's top ``depth``}."""
-    texts = [q.text for q in corpus.queries]
-    bm25_ids, _ = BM25(corpus.texts, corpus.ids).search(texts, k=depth)
-    model = models.load_encoder(quiet=True)
-    emb = model.encode(corpus.texts, normalize_embeddings=True)
-    q_emb = model.encode(texts, normalize_embeddings=True)
-    dense = np.argsort(-(q_emb @ emb.T), axis=1)[:, :depth]
-    return {
-        q.id: list(dict.fromkeys(bm25_ids[i] + [corpus.ids[j] for j in dense[i]]))
-        for i, q in enumerate(corpus.queries)
-    }
+    runs = baselines.rankings(corpus, depth)
+    return {q.id: list(dict.fromkeys(runs["bm25"][q.id] + runs["dense"][q.id])) for q in corpus.queries}
 
 
 def main() -> None:
