@@ -17,7 +17,7 @@ __all__ = ["setup", "__version__"]
 
 _SUBMODULES = {
     "baselines", "beir", "check", "colab", "data", "doctor", "embed", "metrics", "models",
-    "rank", "search", "vectors",
+    "pooling", "rank", "search", "vectors", "wordvectors",
 }
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from helpers import models
 
-__all__ = ["cache_dir", "encode"]
+__all__ = ["cache_dir", "check_texts", "encode"]
 
 PROGRESS_FROM = 256  # texts; smaller jobs finish before a bar is worth drawing
 
@@ -41,7 +41,8 @@ def cache_dir() -> Path:
     return Path.home() / ".cache" / "embeddings-course" / "embeddings"
 
 
-def _check_texts(texts: Sequence[str]) -> list[str]:
+def check_texts(texts: Sequence[str]) -> list[str]:
+    """Return ``texts`` as a list after checking it is a non-empty list of non-blank strings."""
     if isinstance(texts, str):
         raise TypeError("texts must be a list of strings, not one string; wrap it: [text]")
     if not isinstance(texts, Sequence):
@@ -97,7 +98,7 @@ def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normali
     >>> emb.shape, emb.dtype  # doctest: +SKIP
     ((2, 384), dtype('float32'))
     """
-    texts = _check_texts(texts)
+    texts = check_texts(texts)
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     spec = models.get_spec(model)

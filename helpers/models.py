@@ -281,8 +281,9 @@ def load_encoder(name: str = DEFAULT_ENCODER, *, quiet: bool = False) -> Sentenc
     return model
 
 
+@functools.lru_cache(maxsize=2)
 def load_transformer(name: str = DEFAULT_ENCODER, *, quiet: bool = False):
-    """Load ``(tokenizer, model)`` with transformers, to look inside an encoder (lesson 02)."""
+    """Load ``(tokenizer, model)`` with transformers, to look inside an encoder (cached; lesson 01)."""
     spec = get_spec(name)
     if spec.kind == "cross-encoder":
         raise ValueError(f"{name} is a cross-encoder; use load_cross_encoder()")

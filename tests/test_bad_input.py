@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers import beir, data, embed, metrics, models, search, vectors
+from helpers import beir, data, embed, metrics, models, pooling, search, vectors
 from helpers.rank import BM25
+from helpers.wordvectors import WordVectors, analogy_accuracy
 
 GOOD = np.ones((4, 8), dtype=np.float32)
 Q = np.ones((2, 8), dtype=np.float32)
@@ -24,6 +25,9 @@ INF = GOOD.copy()
 INF[3, 0] = np.inf
 F64 = GOOD.astype(np.float64)
 STRIDED = np.ones((4, 16), dtype=np.float32)[:, ::2]
+HIDDEN = np.ones((2, 3, 8), dtype=np.float32)
+MASK = np.array([[1, 1, 0], [1, 0, 0]])
+TINY = WordVectors(["cat", "dog", "car"], np.eye(3, dtype=np.float32))
 
 CASES = [
     # (public function, call, error, words the message must contain)
@@ -48,6 +52,31 @@ CASES = [
     ("embed.encode", lambda: embed.encode(["ok", "  "]), ValueError, "texts[1] is empty"),
     ("embed.encode", lambda: embed.encode(["ok"], batch_size=0), ValueError, "batch_size"),
     ("embed.encode", lambda: embed.encode(["ok"], model="ms-marco-MiniLM-L-6-v2"), ValueError, "not a sentence encoder"),
+    ("embed.check_texts", lambda: embed.check_texts(("ok", "")), ValueError, "texts[1] is empty"),
+    ("pooling.pool", lambda: pooling.pool(HIDDEN[0], MASK), ValueError, "(batch, tokens, dim)"),
+    ("pooling.pool", lambda: pooling.pool(HIDDEN, MASK[:, :2]), ValueError, "attention_mask of the same batch"),
+    ("pooling.pool", lambda: pooling.pool(HIDDEN, MASK * 2), ValueError, "only 0"),
+    ("pooling.pool", lambda: pooling.pool(HIDDEN, np.array([[1, 1, 0], [0, 0, 0]])), ValueError, "text 1 has no real tokens"),
+    ("pooling.pool", lambda: pooling.pool(HIDDEN, MASK, "median"), ValueError, "cls, mean, max"),
+    ("pooling.pool", lambda: pooling.pool(HIDDEN.astype(int), MASK), TypeError, "floats"),
+    ("pooling.pool", lambda: pooling.pool(HIDDEN * np.nan, MASK), ValueError, "NaN"),
+    ("pooling.pool", lambda: pooling.pool(HIDDEN.tolist(), MASK), TypeError, "torch tensor"),
+    ("pooling.encode_pooled", lambda: pooling.encode_pooled([]), ValueError, "empty"),
+    ("pooling.encode_pooled", lambda: pooling.encode_pooled(["ok"], "sum"), ValueError, "unknown pooling"),
+    ("pooling.encode_pooled", lambda: pooling.encode_pooled(["ok"], batch_size=-1), ValueError, "batch_size"),
+    ("pooling.encode_pooled", lambda: pooling.encode_pooled(["ok"], model=3), TypeError, "(tokenizer, transformer) pair"),
+    ("wordvectors.WordVectors", lambda: WordVectors(["a"], np.ones((2, 3))), ValueError, "one word per row"),
+    ("wordvectors.WordVectors", lambda: WordVectors(["a", "a"], np.eye(2)), ValueError, "unique"),
+    ("wordvectors.WordVectors", lambda: WordVectors(["a", "b"], np.zeros((2, 2))), ValueError, "all zeros"),
+    ("wordvectors.WordVectors", lambda: TINY.vector("Cat"), ValueError, "not one token"),
+    ("wordvectors.WordVectors", lambda: TINY.vector(3), TypeError, "string"),
+    ("wordvectors.WordVectors", lambda: TINY.neighbours("cat", k=3), ValueError, "between 1 and 2"),
+    ("wordvectors.WordVectors", lambda: TINY.neighbours(np.ones(4), k=1), ValueError, "4 dimensions, expected 3"),
+    ("wordvectors.WordVectors", lambda: TINY.analogy("cat", "dog", "bus"), ValueError, "'bus' is not one token"),
+    ("wordvectors.analogy_accuracy", lambda: analogy_accuracy(TINY, []), ValueError, "empty"),
+    ("wordvectors.analogy_accuracy", lambda: analogy_accuracy(None, []), TypeError, "WordVectors"),
+    ("wordvectors.analogy_accuracy", lambda: analogy_accuracy(TINY, data.load_analogies()[:1]), ValueError, "not in the vocabulary"),
+    ("wordvectors.analogy_accuracy", lambda: analogy_accuracy(TINY, data.load_analogies(), ks=(0,)), ValueError, "positive ints"),
     ("vectors.as_matrix", lambda: vectors.as_matrix([[1.0]]), TypeError, "NumPy array"),
     ("vectors.as_matrix", lambda: vectors.as_matrix(np.ones(8)), ValueError, "2-D"),
     ("vectors.as_matrix", lambda: vectors.as_matrix(np.ones((0, 8))), ValueError, "empty"),
@@ -103,7 +132,7 @@ def test_the_table_covers_every_public_helper():
     covered = {c[0] for c in CASES} | NO_INPUT
     public = {"helpers.setup"}
     for module_name in ("models", "data", "beir", "embed", "vectors", "search", "metrics", "rank",
-                        "doctor", "colab", "baselines", "check"):
+                        "doctor", "colab", "baselines", "check", "pooling", "wordvectors"):
         module = importlib.import_module(f"helpers.{module_name}")
         for name in module.__all__:
             obj = getattr(module, name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers.check import CheckFailed, is_stub, lesson00, result
+from helpers.check import CheckFailed, is_stub, lesson00, lesson01, lesson02, result
 
 
 @pytest.fixture(autouse=True)
@@ -62,3 +62,122 @@ def test_exercise_0_3_most_similar_pair():
     assert lesson00.exercise_0_3((0, 0), texts).status == "failed"  # a text with itself
     assert lesson00.exercise_0_3((0, 1), texts).status == "failed"
     assert "two indices" in repr(lesson00.exercise_0_3("cat", texts))
+
+
+# Lesson 01: word vectors. Right answers pass; typical mistakes fail with their own message.
+
+@pytest.fixture(scope="module")
+def table():
+    from helpers import models
+    from helpers.wordvectors import WordVectors
+
+    tokenizer, _ = models.load_transformer(quiet=True)
+    return WordVectors.from_encoder(), tokenizer
+
+
+def test_exercise_1_1_nearest_words(table):
+    wv, _ = table
+
+    def right(word, k):
+        scores = wv.unit @ wv.unit[wv.index[word]]
+        return [wv.words[i] for i in np.argsort(-scores)[1:k + 1]]
+
+    def unnormalized(word, k):  # dot products on raw rows favour long vectors
+        scores = wv.vectors @ wv.vectors[wv.index[word]]
+        return [wv.words[i] for i in np.argsort(-scores)[1:k + 1]]
+
+    assert lesson01.exercise_1_1(right).passed
+    assert lesson01.exercise_1_1(stub).status == "not attempted"
+    assert lesson01.exercise_1_1(unnormalized).status == "failed"
+    with_self = lesson01.exercise_1_1(lambda w, k: [wv.words[i] for i in np.argsort(-(wv.unit @ wv.unit[wv.index[w]]))[:k]])
+    assert with_self.status == "failed" and "expected" in repr(with_self)
+    pairs = lesson01.exercise_1_1(lambda w, k: wv.neighbours(w, k))
+    assert "not (word, score) pairs" in repr(pairs)
+
+
+def test_exercise_1_2_analogy(table):
+    wv, _ = table
+
+    def right(a, b, c):
+        scores = wv.unit @ (wv.unit[wv.index[b]] - wv.unit[wv.index[a]] + wv.unit[wv.index[c]])
+        scores[[wv.index[a], wv.index[b], wv.index[c]]] = -np.inf
+        return wv.words[int(np.argmax(scores))]
+
+    def no_exclusion(a, b, c):
+        scores = wv.unit @ (wv.unit[wv.index[b]] - wv.unit[wv.index[a]] + wv.unit[wv.index[c]])
+        return wv.words[int(np.argmax(scores))]
+
+    assert lesson01.exercise_1_2(right).passed
+    assert lesson01.exercise_1_2(stub).status == "not attempted"
+    wrong = lesson01.exercise_1_2(no_exclusion)
+    assert wrong.status == "failed" and "query words" in repr(wrong)
+    assert lesson01.exercise_1_2(lambda a, b, c: "queen").status == "failed"
+
+
+def test_exercise_1_3_static_sentence_vector(table):
+    wv, tokenizer = table
+
+    def mean_rows(text, special=False):
+        ids = tokenizer(text)["input_ids"] if special else tokenizer.convert_tokens_to_ids(tokenizer.tokenize(text))
+        return wv.vectors[ids].mean(axis=0)
+
+    assert lesson01.exercise_1_3(lambda t: mean_rows(t) / np.linalg.norm(mean_rows(t))).passed
+    assert lesson01.exercise_1_3(stub).status == "not attempted"
+    assert "length 1" in repr(lesson01.exercise_1_3(mean_rows))
+    special = lesson01.exercise_1_3(lambda t: mean_rows(t, True) / np.linalg.norm(mean_rows(t, True)))
+    assert special.status == "failed" and "[CLS]" in repr(special)
+
+
+# Lesson 02: from tokens to sentences.
+
+def test_exercise_2_1_masked_mean():
+    def right(hidden, mask):
+        m = mask[:, :, None]
+        return (hidden * m).sum(axis=1) / m.sum(axis=1)
+
+    assert lesson02.exercise_2_1(right).passed
+    assert lesson02.exercise_2_1(stub).status == "not attempted"
+    unmasked = lesson02.exercise_2_1(lambda h, m: h.mean(axis=1))
+    assert unmasked.status == "failed" and "padding positions were averaged in" in repr(unmasked)
+    by_length = lesson02.exercise_2_1(lambda h, m: (h * m[:, :, None]).sum(axis=1) / h.shape[1])
+    assert by_length.status == "failed" and "rows [1, 2]" in repr(by_length)
+    assert "(3, 4)" in repr(lesson02.exercise_2_1(lambda h, m: right(h, m).T))
+
+
+def test_exercise_2_2_word_in_context():
+    import torch
+
+    from helpers import models
+
+    tokenizer, transformer = models.load_transformer(quiet=True)
+
+    def right(sentence, word):
+        return lesson02.contextual_vector(sentence, word)
+
+    def first_piece(sentence, word):  # forgets that a word can be several pieces
+        batch = tokenizer(sentence, return_tensors="pt")
+        tokens = tokenizer.convert_ids_to_tokens(batch["input_ids"][0])
+        start = tokenizer.tokenize(word)[0]
+        with torch.no_grad():
+            return transformer(**batch).last_hidden_state[0, tokens.index(start)].numpy()
+
+    def cls(sentence, word):
+        with torch.no_grad():
+            return transformer(**tokenizer(sentence, return_tensors="pt")).last_hidden_state[0, 0].numpy()
+
+    assert lesson02.exercise_2_2(right).passed
+    assert lesson02.exercise_2_2(stub).status == "not attempted"
+    pieces = lesson02.exercise_2_2(first_piece)
+    assert pieces.status == "failed" and "exoplanet" in repr(pieces) and "bank" not in repr(pieces)
+    assert lesson02.exercise_2_2(cls).status == "failed"
+
+
+def test_exercise_2_3_spearman():
+    from scipy.stats import pearsonr, rankdata
+
+    assert lesson02.exercise_2_3(lambda x, y: float(np.corrcoef(rankdata(x), rankdata(y))[0, 1])).passed
+    assert lesson02.exercise_2_3(stub).status == "not attempted"
+    pearson = lesson02.exercise_2_3(lambda x, y: float(pearsonr(x, y).statistic))
+    assert pearson.status == "failed" and "x against x cubed" in repr(pearson)
+    ordinal = lesson02.exercise_2_3(lambda x, y: float(np.corrcoef(rankdata(x, "ordinal"), rankdata(y, "ordinal"))[0, 1]))
+    assert ordinal.status == "failed" and "ties" in repr(ordinal)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from helpers.errors import CourseError
 
@@ -70,3 +70,37 @@ def result(exercise: str, answer: Any, problems: list[str], hint: str = "") -> C
     if os.environ.get("HELPERS_CHECK_STRICT") == "1" and status != "passed":
         raise CheckFailed(repr(outcome))
     return outcome
+
+
+def _call(fn: Any, *args: Any) -> tuple[Any, str | None]:
+    """Call a learner's function; return (value, problem) instead of raising."""
+    if fn is None or not callable(fn):
+        return None, f"expected a function, got {type(fn).__name__}"
+    try:
+        return fn(*args), None
+    except Exception as exc:  # the learner's bug becomes a message, not a traceback
+        return None, f"your function raised {type(exc).__name__}: {exc}"
+
+
+def _run_cases(fn: Any, cases: list[tuple], expect: Callable[..., Any],
+               same: Callable[[Any, Any, tuple], str | None],
+               labels: list[str] | None = None) -> tuple[bool, list[str]]:
+    """Call ``fn`` on each case; return (attempted, problems).
+
+    ``same(got, expected, args)`` returns a problem or None; ``labels`` name the cases in
+    messages (default: the arguments themselves).
+    """
+    problems: list[str] = []
+    attempted = False
+    for i, args in enumerate(cases):
+        got, problem = _call(fn, *args)
+        if problem:
+            return True, [problem]
+        if got is None:  # the stub returns None
+            continue
+        attempted = True
+        issue = same(got, expect(*args), args)
+        if issue:
+            where = labels[i] if labels else ", ".join(map(repr, args))
+            problems.append(f"for {where}: {issue}")
+    return attempted, problems[:3]

@@ -6,19 +6,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from helpers.check import CheckResult, result
+from helpers.check import CheckResult, _call, result
 
 __all__ = ["exercise_0_1", "exercise_0_2", "exercise_0_3"]
-
-
-def _call(fn: Any, *args: Any) -> tuple[Any, str | None]:
-    """Call a learner's function; return (value, problem) instead of raising."""
-    if fn is None or not callable(fn):
-        return None, f"expected a function, got {type(fn).__name__}"
-    try:
-        return fn(*args), None
-    except Exception as exc:  # the learner's bug becomes a message, not a traceback
-        return None, f"your function raised {type(exc).__name__}: {exc}"
 
 
 def exercise_0_1(row_norms: Callable[[np.ndarray], np.ndarray]) -> CheckResult:
