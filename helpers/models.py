@@ -24,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from helpers.errors import CourseError
 
@@ -248,20 +248,37 @@ def locate(name: str = DEFAULT_ENCODER) -> ModelCopy:
     )
 
 
-def _seed_torch() -> None:
+_LOADED: dict[tuple[str, str], tuple[Any, ModelCopy]] = {}
+
+
+def _load(kind: str, name: str, quiet: bool, build: Callable[[Path], Any]) -> Any:
+    """Build a model from its located copy once per kernel; say which copy ran, unless quiet."""
+    if (kind, name) in _LOADED:
+        model, copy = _LOADED[(kind, name)]
+        if not quiet:
+            print(f"Using {copy.describe()} (loaded earlier)")
+        return model
+    started = time.perf_counter()
+    copy = locate(name)
     import torch
+    from transformers.utils import logging as transformers_logging
 
     torch.manual_seed(int(os.environ.get("COURSE_SEED", "0")))
-
-
-def _announce(copy: ModelCopy, started: float, quiet: bool) -> None:
+    bars = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()  # a local load takes seconds; its bar is noise
+    try:
+        model = build(copy.path)
+    finally:
+        if bars:
+            transformers_logging.enable_progress_bar()
     if not quiet:
         print(f"Loaded {copy.describe()} in {time.perf_counter() - started:.1f} s")
+    _LOADED[(kind, name)] = (model, copy)
+    return model
 
 
-@functools.lru_cache(maxsize=4)
 def load_encoder(name: str = DEFAULT_ENCODER, *, quiet: bool = False) -> SentenceTransformer:
-    """Load a registered sentence encoder on the CPU (cached: later calls are free).
+    """Load a registered sentence encoder on the CPU (once per kernel: later calls are free).
 
     >>> model = load_encoder()  # doctest: +SKIP
     Loaded all-MiniLM-L6-v2 · bundled offline copy (...) · revision c9745ed in 2.1 s
@@ -269,34 +286,30 @@ def load_encoder(name: str = DEFAULT_ENCODER, *, quiet: bool = False) -> Sentenc
     spec = get_spec(name)
     if spec.kind != "encoder":
         raise ValueError(f"{name} is a {spec.kind}, not a sentence encoder")
-    started = time.perf_counter()
-    copy = locate(name)
-    from sentence_transformers import SentenceTransformer
 
-    _seed_torch()
-    model = SentenceTransformer(
-        str(copy.path), device="cpu", local_files_only=True, model_kwargs={"use_safetensors": True}
-    )
-    _announce(copy, started, quiet)
-    return model
+    def build(path: Path) -> SentenceTransformer:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True,
+                                   model_kwargs={"use_safetensors": True})
+
+    return _load("encoder", name, quiet, build)
 
 
-@functools.lru_cache(maxsize=2)
-def load_transformer(name: str = DEFAULT_ENCODER, *, quiet: bool = False):
-    """Load ``(tokenizer, model)`` with transformers, to look inside an encoder (cached; lesson 01)."""
+def load_transformer(name: str = DEFAULT_ENCODER, *, quiet: bool = False) -> tuple[Any, Any]:
+    """Load ``(tokenizer, model)`` with transformers, to look inside an encoder (once per kernel; lesson 01)."""
     spec = get_spec(name)
     if spec.kind == "cross-encoder":
         raise ValueError(f"{name} is a cross-encoder; use load_cross_encoder()")
-    started = time.perf_counter()
-    copy = locate(name)
-    from transformers import AutoModel, AutoTokenizer
 
-    _seed_torch()
-    tokenizer = AutoTokenizer.from_pretrained(copy.path, local_files_only=True)
-    model = AutoModel.from_pretrained(copy.path, local_files_only=True, use_safetensors=True)
-    model.eval()
-    _announce(copy, started, quiet)
-    return tokenizer, model
+    def build(path: Path) -> tuple[Any, Any]:
+        from transformers import AutoModel, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModel.from_pretrained(path, local_files_only=True, use_safetensors=True)
+        return tokenizer, model.eval()
+
+    return _load("transformer", name, quiet, build)
 
 
 def load_cross_encoder(name: str = DEFAULT_RERANKER, *, quiet: bool = False) -> CrossEncoder:
@@ -304,13 +317,11 @@ def load_cross_encoder(name: str = DEFAULT_RERANKER, *, quiet: bool = False) -> 
     spec = get_spec(name)
     if spec.kind != "cross-encoder":
         raise ValueError(f"{name} is a {spec.kind}, not a cross-encoder")
-    started = time.perf_counter()
-    copy = locate(name)
-    from sentence_transformers import CrossEncoder
 
-    _seed_torch()
-    model = CrossEncoder(
-        str(copy.path), device="cpu", local_files_only=True, model_kwargs={"use_safetensors": True}
-    )
-    _announce(copy, started, quiet)
-    return model
+    def build(path: Path) -> CrossEncoder:
+        from sentence_transformers import CrossEncoder
+
+        return CrossEncoder(str(path), device="cpu", local_files_only=True,
+                            model_kwargs={"use_safetensors": True})
+
+    return _load("cross-encoder", name, quiet, build)
