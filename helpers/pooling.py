@@ -20,7 +20,7 @@ import numpy as np
 
 from helpers import models
 
-__all__ = ["STRATEGIES", "encode_pooled", "pool"]
+__all__ = ["STRATEGIES", "encode_each_pooling", "encode_pooled", "pool"]
 
 Strategy = Literal["cls", "mean", "max", "unmasked_mean"]
 # "unmasked_mean" is the classic bug (averaging padding too), kept so lesson 02 can measure it.
@@ -94,13 +94,24 @@ def encode_pooled(texts: Sequence[str], strategy: Strategy = "mean", *,
     untrained model built from a config). With ``"mean"`` and the course's model this
     matches ``SentenceTransformer.encode`` to 1e-5.
     """
+    return encode_each_pooling(texts, (strategy,), model=model, batch_size=batch_size, normalize=normalize)[strategy]
+
+
+def encode_each_pooling(texts: Sequence[str], strategies: Sequence[Strategy] = STRATEGIES, *,
+                        model: str | tuple[Any, Any] = models.DEFAULT_ENCODER, batch_size: int = 32,
+                        normalize: bool = True) -> dict[str, np.ndarray]:
+    """Like :func:`encode_pooled`, for several strategies from one pass of the transformer.
+
+    Returns ``{strategy: float32 (n, dim)}``. Texts are batched in order, ``batch_size`` at
+    a time, so padding is what a plain loop over the list would give.
+    """
     from helpers.embed import check_texts
 
     texts = check_texts(texts)
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown pooling strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    if isinstance(strategies, str) or not strategies or any(s not in STRATEGIES for s in strategies):
+        raise ValueError(f"strategies must be a list drawn from {', '.join(STRATEGIES)}; got {strategies!r}")
     if isinstance(model, str):
         tokenizer, transformer = models.load_transformer(model, quiet=True)
         max_length = _max_length(model, tokenizer)
@@ -113,13 +124,13 @@ def encode_pooled(texts: Sequence[str], strategy: Strategy = "mean", *,
     import torch
     from tqdm.auto import tqdm
 
-    starts = range(0, len(texts), batch_size)
     quiet = len(texts) < 256 or os.environ.get("TQDM_DISABLE", "") not in ("", "0")
-    parts = []
-    for start in tqdm(starts, desc=f"{strategy} pooling", disable=quiet):
+    parts: dict[str, list[np.ndarray]] = {s: [] for s in strategies}
+    for start in tqdm(range(0, len(texts), batch_size), desc="transformer + pooling", disable=quiet):
         batch = tokenizer(texts[start:start + batch_size], padding=True, truncation=True,
                           max_length=max_length, return_tensors="pt")
         with torch.no_grad():
             hidden = transformer(**batch).last_hidden_state
-        parts.append(pool(hidden, batch["attention_mask"], strategy, normalize=normalize))
-    return np.concatenate(parts)
+        for s in strategies:
+            parts[s].append(pool(hidden, batch["attention_mask"], s, normalize=normalize))
+    return {s: np.concatenate(p) for s, p in parts.items()}

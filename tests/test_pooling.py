@@ -53,6 +53,14 @@ def test_batching_changes_nothing_for_mean_but_everything_for_the_bug():
                                pooling.encode_pooled(texts), atol=1e-5)
 
 
+def test_one_pass_gives_every_strategy_as_separate_passes_would():
+    texts = ["A cat is sitting on a carpet", "Interest rates rose.", "The telescope saw a distant galaxy."]
+    each = pooling.encode_each_pooling(texts, ["cls", "max"], batch_size=2)
+    assert set(each) == {"cls", "max"}
+    np.testing.assert_allclose(each["max"], pooling.encode_pooled(texts, "max", batch_size=2), atol=1e-6)
+    assert not np.allclose(each["cls"], each["max"], atol=1e-2)
+
+
 def test_an_untrained_model_can_be_passed_as_a_pair():
     torch = pytest.importorskip("torch")
     from transformers import BertConfig, BertModel
