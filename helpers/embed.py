@@ -60,7 +60,9 @@ def check_texts(texts: Sequence[str]) -> list[str]:
 def cache_key(spec: models.ModelSpec, texts: list[str], normalize: bool, max_seq_length: int,
               pooling: str) -> str:
     """SHA-256 over every input that changes the vectors."""
-    identity = {"model": spec.repo_id, "revision": spec.revision, "normalize": normalize,
+    # "normalize": "pre-normalize" marks vectors taken before the model's Normalize stage; the
+    # first cache format stored unit vectors under normalize=False, so old entries never match.
+    identity = {"model": spec.repo_id, "revision": spec.revision, "normalize": normalize or "pre-normalize",
                 "max_seq_length": max_seq_length, "pooling": pooling, "texts": texts}
     return hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode()).hexdigest()
 
@@ -90,9 +92,22 @@ def _read(npy: Path, meta: Path, n: int) -> np.ndarray | None:
     return emb
 
 
+def _unnormalized(encoder, texts: list[str], model: str, batch_size: int) -> np.ndarray:
+    """The pooled vectors before the model's own Normalize stage (which encode() cannot skip)."""
+    from helpers.pooling import STRATEGIES, encode_pooled
+
+    mode = encoder[1].get_config_dict().get("pooling_mode") if len(encoder) > 1 else None
+    if mode not in STRATEGIES:
+        raise ValueError(f"normalize=False needs a model with cls, mean or max pooling; {model} uses {mode!r}")
+    return encode_pooled(texts, mode, model=model, batch_size=batch_size, normalize=False)
+
+
 def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normalize: bool = True,
            batch_size: int = 64, cache: bool = True) -> np.ndarray:
     """Embed ``texts``: float32 array of shape (len(texts), dim), rows in input order.
+
+    ``normalize=False`` returns the pooled vectors before the model's Normalize stage (their
+    lengths vary), which lesson 03 uses to show where cosine, dot and L2 disagree.
 
     >>> emb = encode(["A cat sits on the mat.", "Stocks fell."])  # doctest: +SKIP
     >>> emb.shape, emb.dtype  # doctest: +SKIP
@@ -111,8 +126,11 @@ def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normali
         if emb is not None:
             return emb
     show = len(texts) >= PROGRESS_FROM and os.environ.get("TQDM_DISABLE", "") in ("", "0")
-    emb = encoder.encode(texts, batch_size=batch_size, normalize_embeddings=normalize,
-                         convert_to_numpy=True, show_progress_bar=show).astype(np.float32, copy=False)
+    if normalize:
+        emb = encoder.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                             convert_to_numpy=True, show_progress_bar=show).astype(np.float32, copy=False)
+    else:
+        emb = _unnormalized(encoder, texts, model, batch_size)
     if cache:
         npy.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(npy, lambda f: np.save(f, emb, allow_pickle=False))

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_matrix", "cosine", "normalize", "top_k"]
+__all__ = ["as_matrix", "cosine", "euclidean", "normalize", "top_k"]
 
 
 def as_matrix(x: Any, name: str = "x", *, dim: int | None = None, float32: bool = False) -> np.ndarray:
@@ -51,6 +51,19 @@ def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cosine similarity of every row of ``a`` with every row of ``b``: shape (len(a), len(b))."""
     a, b = as_matrix(a, "a"), as_matrix(b, "b", dim=as_matrix(a, "a").shape[1])
     return np.clip(normalize(a) @ normalize(b).T, -1.0, 1.0)
+
+
+def euclidean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distance of every row of ``a`` to every row of ``b``: shape (len(a), len(b)).
+
+    Uses ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b, one matrix product instead of a loop;
+    rounding can make tiny squares negative, so they are clipped at 0.
+    """
+    a = as_matrix(a, "a")
+    b = as_matrix(b, "b", dim=a.shape[1])
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    squared = (a64 ** 2).sum(axis=1)[:, None] + (b64 ** 2).sum(axis=1)[None, :] - 2 * a64 @ b64.T
+    return np.sqrt(np.clip(squared, 0, None))
 
 
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

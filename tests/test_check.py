@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers.check import CheckFailed, is_stub, lesson00, lesson01, lesson02, result
+from helpers.check import CheckFailed, is_stub, lesson00, lesson01, lesson02, lesson03, result
 
 
 @pytest.fixture(autouse=True)
@@ -181,3 +181,57 @@ def test_exercise_2_3_spearman():
     assert pearson.status == "failed" and "x against x cubed" in repr(pearson)
     ordinal = lesson02.exercise_2_3(lambda x, y: float(np.corrcoef(rankdata(x, "ordinal"), rankdata(y, "ordinal"))[0, 1]))
     assert ordinal.status == "failed" and "ties" in repr(ordinal)
+
+
+# Lesson 03: similarity.
+
+def test_exercise_3_1_euclidean_matrix():
+    def right(a, b):
+        return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1))
+
+    assert lesson03.exercise_3_1(right).passed
+    assert lesson03.exercise_3_1(stub).status == "not attempted"
+    squared = lesson03.exercise_3_1(lambda a, b: ((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1))
+    assert squared.status == "failed" and "square root" in repr(squared)
+    assert "(5, 7)" in repr(lesson03.exercise_3_1(lambda a, b: right(a, b).T))
+
+
+def test_exercise_3_2_best_threshold():
+    from sklearn.metrics import precision_recall_curve
+
+    def right(scores, labels):
+        p, r, t = precision_recall_curve(labels, scores)
+        return t[np.argmax((2 * p * r / np.maximum(p + r, 1e-12))[:-1])]
+
+    def best_accuracy(scores, labels):  # optimizes the wrong quantity
+        candidates = np.unique(scores)
+        return candidates[np.argmax([((scores >= t) == labels).mean() for t in candidates])]
+
+    assert lesson03.exercise_3_2(right).passed
+    assert lesson03.exercise_3_2(stub).status == "not attempted"
+    assert lesson03.exercise_3_2(lambda s, y: 0.5).status == "failed"
+    wrong = lesson03.exercise_3_2(best_accuracy)
+    assert wrong.status == "failed" and "best possible" in repr(wrong)
+
+
+def test_exercise_3_3_search():
+    from helpers import data, embed, models
+
+    corpus = data.load_corpus()
+    emb = embed.encode(corpus.texts)
+    model = models.load_encoder(quiet=True)
+
+    def right(query, k):
+        scores = emb @ model.encode([query])[0]
+        return [corpus.ids[i] for i in np.argsort(-scores)[:k]]
+
+    def indices(query, k):
+        return list(np.argsort(-(emb @ model.encode([query])[0]))[:k])
+
+    def worst_first(query, k):
+        return [corpus.ids[i] for i in np.argsort(emb @ model.encode([query])[0])[:k]]
+
+    assert lesson03.exercise_3_3(right, corpus).passed
+    assert lesson03.exercise_3_3(stub, corpus).status == "not attempted"
+    assert "passage ids" in repr(lesson03.exercise_3_3(indices, corpus))
+    assert lesson03.exercise_3_3(worst_first, corpus).status == "failed"

@@ -36,6 +36,15 @@ def calls(monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(type(encoder), "encode", counting)
+    from helpers import pooling
+
+    pooled = pooling.encode_pooled
+
+    def counting_pooled(*args, **kwargs):  # normalize=False encodes through the raw transformer
+        count["n"] += 1
+        return pooled(*args, **kwargs)
+
+    monkeypatch.setattr(pooling, "encode_pooled", counting_pooled)
     return count
 
 
@@ -138,3 +147,13 @@ def test_progress_bar_shows_for_long_jobs_and_is_quiet_with_tqdm_disable(capfd, 
     monkeypatch.setenv("TQDM_DISABLE", "1")
     embed.encode(texts, cache=False)
     assert "Batches" not in capfd.readouterr().err
+
+
+def test_unnormalized_vectors_are_the_pooled_vectors_before_normalize(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    texts = ["A cat is sitting on a carpet", "Stocks fell sharply in early trading on Monday."]
+    raw = embed.encode(texts, normalize=False)
+    norms = np.linalg.norm(raw, axis=1)
+    assert not np.allclose(norms, 1, atol=1e-2)  # MiniLM's own Normalize stage was skipped
+    np.testing.assert_allclose(raw / norms[:, None], embed.encode(texts), atol=1e-5)
+    np.testing.assert_array_equal(embed.encode(texts, normalize=False), raw)  # and it is cached apart

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from helpers.search import exact_search
-from helpers.vectors import cosine, normalize, top_k
+from helpers.vectors import cosine, euclidean, normalize, top_k
 
 finite = st.floats(-100, 100, allow_nan=False, width=32)
 
@@ -63,3 +63,15 @@ def test_exact_search_agrees_with_numpy_on_unit_vectors():
     expected, _ = top_k(q_emb @ emb.T, 5)
     np.testing.assert_array_equal(ids, expected)
     np.testing.assert_allclose(scores, np.take_along_axis(q_emb @ emb.T, expected, axis=1), atol=1e-5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda d: st.tuples(
+    arrays(np.float32, (3, d), elements=finite), arrays(np.float32, (4, d), elements=finite))))
+def test_euclidean_matches_scipy_and_the_unit_vector_identity(pair):
+    from scipy.spatial.distance import cdist
+
+    a, b = pair
+    np.testing.assert_allclose(euclidean(a, b), cdist(a.astype(np.float64), b.astype(np.float64)), atol=1e-2, rtol=1e-4)
+    if not_tiny(a) and not_tiny(b):  # on unit vectors: ||a - b||^2 = 2 - 2 cos(a, b)
+        np.testing.assert_allclose(euclidean(normalize(a), normalize(b)) ** 2, 2 - 2 * cosine(a, b), atol=1e-4)
