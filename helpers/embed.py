@@ -57,14 +57,22 @@ def check_texts(texts: Sequence[str]) -> list[str]:
     return list(texts)
 
 
-def cache_key(spec: models.ModelSpec, texts: list[str], normalize: bool, max_seq_length: int,
-              pooling: str) -> str:
-    """SHA-256 over every input that changes the vectors."""
+def cache_key(spec: models.ModelSpec, texts: list[str], normalize: bool, config: str) -> str:
+    """SHA-256 over every input that changes the vectors (``config``: see :func:`model_config`)."""
     # "normalize": "pre-normalize" marks vectors taken before the model's Normalize stage; the
     # first cache format stored unit vectors under normalize=False, so old entries never match.
     identity = {"model": spec.repo_id, "revision": spec.revision, "normalize": normalize or "pre-normalize",
-                "max_seq_length": max_seq_length, "pooling": pooling, "texts": texts}
+                "config": config, "texts": texts}
     return hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode()).hexdigest()
+
+
+def model_config(path: Path) -> str:
+    """The files of a model copy that decide how text becomes vectors (stages, pooling, truncation).
+
+    Read from disk, so a cache hit never has to load torch and the model.
+    """
+    files = ("modules.json", "sentence_bert_config.json", "1_Pooling/config.json", "config.json")
+    return "\n".join((path / f).read_text() if (path / f).is_file() else "" for f in files)
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -117,14 +125,15 @@ def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normali
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     spec = models.get_spec(model)
-    encoder = models.load_encoder(model, quiet=True)
-    pooling = json.dumps(encoder[1].get_config_dict(), sort_keys=True) if len(encoder) > 1 else ""
-    key = cache_key(spec, texts, normalize, encoder.max_seq_length, pooling)
+    if spec.kind != "encoder":
+        raise ValueError(f"{model} is a {spec.kind}, not a sentence encoder")
+    key = cache_key(spec, texts, normalize, model_config(models.locate(model).path))
     npy, meta = cache_dir() / f"{key}.npy", cache_dir() / f"{key}.json"
     if cache:
         emb = _read(npy, meta, len(texts))
         if emb is not None:
             return emb
+    encoder = models.load_encoder(model, quiet=True)
     show = len(texts) >= PROGRESS_FROM and os.environ.get("TQDM_DISABLE", "") in ("", "0")
     if normalize:
         emb = encoder.encode(texts, batch_size=batch_size, normalize_embeddings=True,

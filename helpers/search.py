@@ -99,10 +99,17 @@ class VectorIndex:
             hnsw.efSearch = ef_search
 
     def nbytes(self) -> int:
-        """The size of the serialized index in bytes (what it takes on disk and, roughly, in memory)."""
+        """The size of the index file in bytes (what it takes on disk and, roughly, in memory).
+
+        Written to a temporary file: serializing in memory would double the memory peak.
+        """
+        import tempfile
+
         import faiss
 
-        return int(faiss.serialize_index(self.index).size)
+        with tempfile.TemporaryDirectory() as folder:
+            faiss.write_index(self.index, f"{folder}/index")
+            return os.path.getsize(f"{folder}/index")
 
     def save(self, path: str | Path) -> Path:
         """Write ``path`` (the Faiss index) and ``path`` + ``.json`` (ids, factory). No pickle."""

@@ -157,3 +157,12 @@ def test_unnormalized_vectors_are_the_pooled_vectors_before_normalize(tmp_path, 
     assert not np.allclose(norms, 1, atol=1e-2)  # MiniLM's own Normalize stage was skipped
     np.testing.assert_allclose(raw / norms[:, None], embed.encode(texts), atol=1e-5)
     np.testing.assert_array_equal(embed.encode(texts, normalize=False), raw)  # and it is cached apart
+
+
+def test_a_cache_hit_does_not_load_the_model(private_cache):
+    """Reading cached vectors must not import torch: lessons that only need vectors stay small."""
+    embed.encode(TEXTS)
+    code = ("import sys; from helpers import embed; embed.encode(%r); "
+            "assert 'torch' not in sys.modules, 'torch was imported'" % (TEXTS,))
+    env = {**os.environ, "COURSE_CACHE_DIR": str(private_cache), "HF_HUB_OFFLINE": "1"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
