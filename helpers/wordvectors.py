@@ -39,10 +39,20 @@ class WordVectors:
 
     @classmethod
     def from_encoder(cls, name: str = models.DEFAULT_ENCODER) -> WordVectors:
-        """The input embedding table of a registered model, words in token-id order."""
-        tokenizer, transformer = models.load_transformer(name, quiet=True)
-        table = transformer.get_input_embeddings().weight.detach().cpu().numpy()
-        words = tokenizer.convert_ids_to_tokens(list(range(table.shape[0])))
+        """The input embedding table of a registered model, words in token-id order.
+
+        Read straight from the model's safetensors file and ``vocab.txt``, without torch: the
+        same numbers as ``get_input_embeddings()``, at a fraction of the memory.
+        """
+        from safetensors import safe_open
+
+        path = models.locate(name).path
+        with safe_open(str(path / "model.safetensors"), framework="numpy") as weights:
+            key = next((k for k in weights.keys() if k.endswith("word_embeddings.weight")), None)
+            if key is None:
+                raise ValueError(f"{name} has no word_embeddings table in {path / 'model.safetensors'}")
+            table = weights.get_tensor(key)
+        words = (path / "vocab.txt").read_text(encoding="utf-8").splitlines()
         return cls(words, table)
 
     def __len__(self) -> int:

@@ -20,6 +20,14 @@ def test_the_table_is_the_models_vocabulary(wv):
     np.testing.assert_allclose(np.linalg.norm(wv.unit, axis=1), 1, atol=1e-5)
 
 
+def test_the_table_read_without_torch_equals_the_transformers_layer(wv):
+    from helpers import models
+
+    tokenizer, transformer = models.load_transformer(quiet=True)
+    np.testing.assert_array_equal(wv.vectors, transformer.get_input_embeddings().weight.detach().numpy())
+    assert wv.words == tokenizer.convert_ids_to_tokens(list(range(len(wv))))
+
+
 def test_king_minus_man_plus_woman_is_queen(wv):
     assert wv.analogy("man", "king", "woman")[0][0] == "queen"
 
