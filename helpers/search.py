@@ -147,12 +147,13 @@ def _meta_path(path: Path) -> Path:
 
 
 def build_index(emb: np.ndarray, factory: str = "Flat", ids: Sequence[str] | None = None, *,
-                train_size: int | None = None, seed: int = 0) -> VectorIndex:
+                train_size: int | None = None, seed: int = 0, ef_construction: int | None = None) -> VectorIndex:
     """Build a Faiss index over the rows of ``emb`` with the inner product.
 
     ``factory`` is a Faiss factory string: ``"Flat"`` (exact), ``"IVF256,Flat"``,
-    ``"HNSW32"``, ``"PQ48"``, ``"IVF256,PQ48"``... Indexes that need training are trained on
-    ``train_size`` rows sampled with ``seed`` (default: all rows).
+    ``"HNSW32"``, ``"PQ48x4fs"``, ``"IVF256,PQ96x4fs"``... Indexes that need training are
+    trained on ``train_size`` rows sampled with ``seed`` (default: all rows).
+    ``ef_construction`` sets an HNSW graph's build-time search width (Faiss's default: 40).
     """
     import faiss
 
@@ -166,6 +167,12 @@ def build_index(emb: np.ndarray, factory: str = "Flat", ids: Sequence[str] | Non
         index = faiss.index_factory(emb.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
     except RuntimeError as error:
         raise ValueError(f"Faiss cannot build {factory!r}: {str(error).splitlines()[-1]}") from None
+    if ef_construction is not None:
+        hnsw = getattr(faiss.downcast_index(index), "hnsw", None)
+        if hnsw is None or not isinstance(ef_construction, int) or ef_construction <= 0:
+            raise ValueError(f"ef_construction must be a positive int, for HNSW indexes only; got {ef_construction!r} "
+                             f"for {factory!r}")
+        hnsw.efConstruction = ef_construction
     if not index.is_trained:
         rng = np.random.default_rng(seed)
         n_train = len(emb) if train_size is None else min(int(train_size), len(emb))

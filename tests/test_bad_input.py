@@ -107,6 +107,8 @@ CASES = [
     ("search.build_index", lambda: search.build_index(GOOD, "IVF999,Flat"), ValueError, "cannot train 'IVF999,Flat' on 4 vectors"),
     ("search.build_index", lambda: search.build_index(GOOD, "HNSW8,Bogus"), ValueError, "Faiss cannot build"),
     ("search.build_index", lambda: search.build_index(GOOD, None), TypeError, "factory string"),
+    ("search.build_index", lambda: search.build_index(GOOD, "Flat", ef_construction=20), ValueError, "HNSW indexes only"),
+    ("search.build_index", lambda: search.build_index(GOOD, "HNSW4", ef_construction=0), ValueError, "positive int"),
     ("search.build_index", lambda: search.build_index(GOOD, ids=["a", "a", "b", "c"]), ValueError, "unique strings"),
     ("search.VectorIndex", lambda: search.build_index(GOOD).search(np.ones((2, 5), np.float32)), ValueError, "dimensions"),
     ("search.VectorIndex", lambda: search.build_index(GOOD).search(Q, k=5), ValueError, "between 1 and 4"),

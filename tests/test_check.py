@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers.check import CheckFailed, is_stub, lesson00, lesson01, lesson02, lesson03, result
+from helpers.check import CheckFailed, is_stub, lesson00, lesson01, lesson02, lesson03, lesson05, result
 
 
 @pytest.fixture(autouse=True)
@@ -235,3 +235,54 @@ def test_exercise_3_3_search():
     assert lesson03.exercise_3_3(stub, corpus).status == "not attempted"
     assert "passage ids" in repr(lesson03.exercise_3_3(indices, corpus))
     assert lesson03.exercise_3_3(worst_first, corpus).status == "failed"
+
+
+# Lesson 05: approximate nearest neighbours.
+
+def test_exercise_5_1_brute_force_top_k():
+    def right(q, e, k):
+        return np.argsort(-(q @ e.T), axis=1)[:, :k]
+
+    assert lesson05.exercise_5_1(right).passed
+    assert lesson05.exercise_5_1(stub).status == "not attempted"
+    unsorted = lesson05.exercise_5_1(lambda q, e, k: np.sort(np.argpartition(-(q @ e.T), k - 1, axis=1)[:, :k], axis=1))
+    assert unsorted.status == "failed"
+    assert "worst" in repr(lesson05.exercise_5_1(lambda q, e, k: np.argsort(q @ e.T, axis=1)[:, :k]))
+
+
+def test_exercise_5_2_recall():
+    def right(found, truth, k):
+        return float(np.mean([len(set(f[:k]) & set(t[:k])) / k for f, t in zip(found, truth)]))
+
+    assert lesson05.exercise_5_2(right).passed
+    assert lesson05.exercise_5_2(stub).status == "not attempted"
+    ordered = lesson05.exercise_5_2(lambda f, t, k: float((f[:, :k] == t[:, :k]).mean()))  # demands the same order
+    assert ordered.status == "failed" and "another order" in repr(ordered)
+    all_columns = lesson05.exercise_5_2(lambda f, t, k: float(np.mean([len(set(a) & set(b)) / k for a, b in zip(f, t)])))
+    assert all_columns.status == "failed" and "k=2" in repr(all_columns)
+
+
+def test_exercise_5_3_smallest_nprobe():
+    from helpers.search import build_index, exact_search, knn_recall
+
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((30, 32))
+    x = (centres[rng.integers(0, 30, 5300)] + 0.4 * rng.standard_normal((5300, 32))).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    q, base = x[:300], x[300:]
+    truth = exact_search(q, base, k=10)[0]
+    index = build_index(base, "IVF64,Flat")
+
+    def right(index, q, truth, target):
+        p = 1
+        while True:
+            index.set_search_params(nprobe=p)
+            if knn_recall(index.search_rows(q, 10), truth, 10) >= target:
+                return p
+            p += 1
+
+    assert lesson05.exercise_5_3(right, index, q, truth).passed
+    assert lesson05.exercise_5_3(stub, index, q, truth).status == "not attempted"
+    too_big = lesson05.exercise_5_3(lambda *args: 64, index, q, truth)
+    assert too_big.status == "failed" and "find the smallest" in repr(too_big)
+    assert "below the target" in repr(lesson05.exercise_5_3(lambda *args: 1, index, q, truth))

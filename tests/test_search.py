@@ -49,6 +49,16 @@ def test_hnsw_ef_search_really_changes_the_results(data):
         index.index.efSearch = 1
 
 
+def test_ef_construction_is_set_on_the_graph(data):
+    x, q, truth = data
+    wide = build_index(x, "HNSW16", ef_construction=80)
+    assert wide.index.hnsw.efConstruction == 80
+    narrow = build_index(x, "HNSW16", ef_construction=4)
+    for index in (wide, narrow):
+        index.set_search_params(ef_search=16)
+    assert knn_recall(narrow.search_rows(q, 10), truth, 10) < knn_recall(wide.search_rows(q, 10), truth, 10)
+
+
 def test_ivf_nprobe_trades_recall_for_work(data):
     x, q, truth = data
     index = build_index(x, "IVF64,Flat")

@@ -66,16 +66,23 @@ def exercise_5_2(recall_at_k: Callable[[np.ndarray, np.ndarray, int], float]) ->
 
 def exercise_5_3(smallest_nprobe: Callable[[Any, np.ndarray, np.ndarray, float], int], index: Any,
                  q_emb: np.ndarray, truth: np.ndarray) -> CheckResult:
-    """``smallest_nprobe(index, q_emb, truth, target)``: the least nprobe whose recall@10 reaches target."""
+    """``smallest_nprobe(index, q_emb, truth, target)``: the least nprobe whose recall@10 reaches target.
+
+    Runs on the first 200 queries, so the check stays quick.
+    """
     import faiss
 
     from helpers.search import knn_recall
 
+    q_emb, truth = q_emb[:200], truth[:200]
     nlist = faiss.extract_index_ivf(index.index).nlist
+    recalls: dict[int, float] = {}
 
     def recall_at(nprobe: int) -> float:
-        index.set_search_params(nprobe=nprobe)
-        return knn_recall(index.search_rows(q_emb, 10), truth, 10)
+        if nprobe not in recalls:
+            index.set_search_params(nprobe=nprobe)
+            recalls[nprobe] = knn_recall(index.search_rows(q_emb, 10), truth, 10)
+        return recalls[nprobe]
 
     def expect(_index: Any, _q: np.ndarray, _truth: np.ndarray, target: float) -> int:
         return next(p for p in range(1, nlist + 1) if recall_at(p) >= target)
@@ -89,10 +96,8 @@ def exercise_5_3(smallest_nprobe: Callable[[Any, np.ndarray, np.ndarray, float],
             return f"nprobe={int(got)} gives recall@10 {recall_at(int(got)):.3f}, below the target"
         return None
 
-    cases = [(index, q_emb, truth, 0.9), (index, q_emb, truth, 0.97)]
-    attempted, problems = _run_cases(smallest_nprobe, cases, expect, same,
-                                     labels=["target 0.90", "target 0.97"])
-    index.set_search_params(nprobe=1)
+    cases = [(index, q_emb, truth, 0.9), (index, q_emb, truth, 0.95)]
+    attempted, problems = _run_cases(smallest_nprobe, cases, expect, same, labels=["target 0.90", "target 0.95"])
     return result("5.3", smallest_nprobe if attempted else None, problems,
                   hint="try nprobe = 1, 2, 3, ... (index.set_search_params(nprobe=p)), measure recall@10 "
                        "against truth each time, and return the first that reaches the target")
