@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers import beir, data, embed, metrics, models, pooling, search, vectors
+from helpers import beir, data, embed, metrics, models, plots, pooling, projections, search, vectors
 from helpers.rank import BM25
 from helpers.wordvectors import WordVectors, analogy_accuracy
 
@@ -27,6 +27,8 @@ F64 = GOOD.astype(np.float64)
 STRIDED = np.ones((4, 16), dtype=np.float32)[:, ::2]
 HIDDEN = np.ones((2, 3, 8), dtype=np.float32)
 MASK = np.array([[1, 1, 0], [1, 0, 0]])
+P2 = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [3.0, 3.0]])
+LAB = ["a", "b", "a", "c"]
 TINY = WordVectors(["cat", "dog", "car"], np.eye(3, dtype=np.float32))
 
 CASES = [
@@ -53,6 +55,26 @@ CASES = [
     ("embed.encode", lambda: embed.encode(["ok"], batch_size=0), ValueError, "batch_size"),
     ("embed.encode", lambda: embed.encode(["ok"], model="ms-marco-MiniLM-L-6-v2"), ValueError, "not a sentence encoder"),
     ("embed.check_texts", lambda: embed.check_texts(("ok", "")), ValueError, "texts[1] is empty"),
+    ("plots.scatter_2d", lambda: plots.scatter_2d(GOOD, LAB), ValueError, "project to 2-D first"),
+    ("plots.scatter_2d", lambda: plots.scatter_2d(P2, LAB[:3]), ValueError, "give one label per point"),
+    ("plots.scatter_2d", lambda: plots.scatter_2d(P2.tolist(), LAB), TypeError, "np.asarray"),
+    ("plots.scatter_2d", lambda: plots.scatter_2d(np.where(P2 == 3, np.nan, P2), LAB), ValueError, "NaN or inf values (row 3)"),
+    ("plots.scatter_2d", lambda: plots.scatter_2d(P2, LAB, ax="left"), TypeError, "matplotlib Axes"),
+    ("plots.scatter_grid", lambda: plots.scatter_grid({}, LAB), TypeError, "non-empty dict"),
+    ("plots.scatter_grid", lambda: plots.scatter_grid({"a": P2, "b": P2[:3]}, LAB), ValueError, "same points"),
+    ("plots.similarity_heatmap", lambda: plots.similarity_heatmap(np.ones(3)), ValueError, "2-D matrix"),
+    ("plots.similarity_heatmap", lambda: plots.similarity_heatmap([[1.0]]), TypeError, "NumPy array"),
+    ("plots.interactive_scatter", lambda: plots.interactive_scatter(P2, LAB, ["x"]), ValueError, "hover_texts has 1 entries"),
+    ("plots.interactive_scatter", lambda: plots.interactive_scatter(P2, LAB, [1, 2, 3, 4]), TypeError, "hover_texts[0] is int"),
+    ("plots.label_colors", lambda: plots.label_colors([]), ValueError, "empty"),
+    ("plots.map_explorer", lambda: plots.map_explorer({(5, 0.1): P2}, LAB), ValueError, "needs 1 part(s)"),
+    ("plots.map_explorer", lambda: plots.map_explorer({5: P2}, LAB, start=7), ValueError, "not a key of maps"),
+    ("projections.project", lambda: projections.project(GOOD, "mds"), ValueError, "pca, tsne, umap"),
+    ("projections.project", lambda: projections.project(GOOD, "tsne", perplexity=30), ValueError, "below the number of points (4)"),
+    ("projections.project", lambda: projections.project(GOOD, "pca", perplexity=5), ValueError, "pca does not take perplexity"),
+    ("projections.project", lambda: projections.project(GOOD, seed=-1), TypeError, "seed"),
+    ("projections.neighbours_kept", lambda: projections.neighbours_kept(GOOD, P2[:3]), ValueError, "same points"),
+    ("projections.neighbours_kept", lambda: projections.neighbours_kept(GOOD, P2, k=4), ValueError, "between 1 and 3"),
     ("pooling.pool", lambda: pooling.pool(HIDDEN[0], MASK), ValueError, "(batch, tokens, dim)"),
     ("pooling.pool", lambda: pooling.pool(HIDDEN, MASK[:, :2]), ValueError, "attention_mask of the same batch"),
     ("pooling.pool", lambda: pooling.pool(HIDDEN, MASK * 2), ValueError, "only 0"),
@@ -155,7 +177,7 @@ def test_the_table_covers_every_public_helper():
     covered = {c[0] for c in CASES} | NO_INPUT
     public = {"helpers.setup"}
     for module_name in ("models", "data", "beir", "embed", "vectors", "search", "metrics", "rank",
-                        "doctor", "colab", "baselines", "check", "pooling", "wordvectors"):
+                        "doctor", "colab", "baselines", "check", "pooling", "wordvectors", "plots", "projections"):
         module = importlib.import_module(f"helpers.{module_name}")
         for name in module.__all__:
             obj = getattr(module, name)
