@@ -17,7 +17,7 @@ __all__ = ["setup", "__version__"]
 
 _SUBMODULES = {
     "baselines", "beir", "check", "colab", "data", "doctor", "embed", "metrics", "models",
-    "plots", "pooling", "projections", "rank", "search", "vectors", "wordvectors",
+    "plots", "pooling", "projections", "rank", "reranker", "search", "vectors", "wordvectors",
 }
 
 

@@ -27,18 +27,24 @@ import numpy as np
 
 from helpers import models
 
-__all__ = ["cache_dir", "check_texts", "encode"]
+__all__ = ["cache_dir", "cache_root", "check_texts", "encode"]
 
 PROGRESS_FROM = 256  # texts; smaller jobs finish before a bar is worth drawing
 
 
-def cache_dir() -> Path:
-    if os.environ.get("COURSE_CACHE_DIR"):
-        return Path(os.environ["COURSE_CACHE_DIR"])
+def cache_root() -> Path:
+    """The course's cache folder: ``.cache`` in a writable checkout, else ``~/.cache/embeddings-course``."""
     repo = Path(__file__).resolve().parent.parent
     if (repo / "pyproject.toml").exists() and os.access(repo, os.W_OK):
-        return repo / ".cache" / "embeddings"
-    return Path.home() / ".cache" / "embeddings-course" / "embeddings"
+        return repo / ".cache"
+    return Path.home() / ".cache" / "embeddings-course"
+
+
+def cache_dir() -> Path:
+    """Where embeddings are cached: ``$COURSE_CACHE_DIR``, else ``embeddings`` in :func:`cache_root`."""
+    if os.environ.get("COURSE_CACHE_DIR"):
+        return Path(os.environ["COURSE_CACHE_DIR"])
+    return cache_root() / "embeddings"
 
 
 def check_texts(texts: Sequence[str]) -> list[str]:

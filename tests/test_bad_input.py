@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers import beir, data, embed, metrics, models, plots, pooling, projections, search, vectors
-from helpers.rank import BM25
+from helpers import beir, data, embed, metrics, models, plots, pooling, projections, reranker, search, vectors
+from helpers.rank import BM25, Reranker, reciprocal_rank_fusion, score_fusion
 from helpers.wordvectors import WordVectors, analogy_accuracy
 
 GOOD = np.ones((4, 8), dtype=np.float32)
@@ -159,8 +159,24 @@ CASES = [
     ("rank.BM25", lambda: BM25(["cat dog", "fish bird"]).search(["a"], k=3), ValueError, "between 1"),
 ]
 
+CASES += [
+    ("rank.reciprocal_rank_fusion", lambda: reciprocal_rank_fusion([[]] * 0), ValueError, "non-empty"),
+    ("rank.score_fusion", lambda: score_fusion({"a": 1.0}, {}, 0.5), ValueError, "dense must be a non-empty"),
+    ("rank.Reranker", lambda: Reranker(None, {"p": "text"}), TypeError, "predict"),
+    ("models.which", lambda: models.which(object()), ValueError, "not loaded through helpers.models"),
+    ("models.load_reranker", lambda: models.load_reranker(quiet="yes"), TypeError, "quiet"),
+    ("reranker.fingerprint", lambda: reranker.fingerprint("fast"), TypeError, "Recipe"),
+    ("reranker.spec", lambda: reranker.spec("fast"), TypeError, "Recipe"),
+    ("reranker.trained_dir", lambda: reranker.trained_dir(42), TypeError, "folder path"),
+    ("reranker.find_trained", lambda: reranker.find_trained({}), TypeError, "Recipe"),
+    ("reranker.training_groups", lambda: reranker.training_groups([]), TypeError, "data.Corpus"),
+    ("reranker.CourseCrossEncoder", lambda: reranker.CourseCrossEncoder("/nonexistent/model"), OSError, "nonexistent"),
+    ("reranker.train", lambda: reranker.train(recipe="quick"), TypeError, "Recipe"),
+    ("reranker.Recipe", lambda: reranker.Recipe(layers=0), ValueError, "positive int"),
+]
+
 # Public callables that take no input worth validating, or never raise by design.
-NO_INPUT = {"models.hub_reachable", "models.cache_dirs", "models.download", "embed.cache_dir",
+NO_INPUT = {"models.hub_reachable", "models.cache_dirs", "models.download", "embed.cache_dir", "embed.cache_root",
             "doctor.run", "colab.install_missing", "colab.missing_packages", "baselines.run",
             "baselines.rankings", "check.result", "check.is_stub"}
 
@@ -177,7 +193,8 @@ def test_the_table_covers_every_public_helper():
     covered = {c[0] for c in CASES} | NO_INPUT
     public = {"helpers.setup"}
     for module_name in ("models", "data", "beir", "embed", "vectors", "search", "metrics", "rank",
-                        "doctor", "colab", "baselines", "check", "pooling", "wordvectors", "plots", "projections"):
+                        "doctor", "colab", "baselines", "check", "pooling", "wordvectors", "plots", "projections",
+                        "reranker"):
         module = importlib.import_module(f"helpers.{module_name}")
         for name in module.__all__:
             obj = getattr(module, name)
