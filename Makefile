@@ -6,15 +6,20 @@ STAMP  := $(VENV)/.course-setup-done
 # LAB_ARGS: extra JupyterLab arguments, e.g. LAB_ARGS=--no-browser on a server.
 LAB_ARGS ?=
 
-.PHONY: lab test setup lessons doctor bench clean
+.PHONY: lab test setup reranker lessons doctor bench guide browser html clean
 
-lab: $(STAMP)
+lab: $(STAMP) reranker
 	$(VENV)/bin/jupyter lab lessons/ $(LAB_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) reranker
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
-setup: $(STAMP)
+setup: $(STAMP) reranker
+
+# Lesson 06's offline reranker, trained once from the bundled model (a few minutes); a
+# no-op when a copy trained with the current recipe and data is already in .cache/models.
+reranker: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) -m helpers train-reranker
 
 $(STAMP): pyproject.toml tools/install_torch.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +36,19 @@ lessons: $(STAMP)
 # Benchmarks (not part of `make test`): writes reports/bench.md and README's performance table.
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+# A real JupyterLab in headless Chromium: run lesson 04, hover its plot, move its widget
+# (screenshots in reports/browser/). `make test` runs the same check.
+browser: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) tools/browser_check.py
+
+# Static HTML of the executed solution notebooks, to preview without running: reports/html/index.html.
+html: $(STAMP) reranker
+	HF_HUB_OFFLINE=1 $(PY) tools/render_html.py
+
+# The instructors' guide's time and memory table, from the last `make test` (reports/notebooks.csv).
+guide: $(STAMP)
+	$(PY) tools/instructors_table.py
 
 doctor: $(STAMP)
 	$(PY) -m helpers doctor

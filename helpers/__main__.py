@@ -1,4 +1,4 @@
-"""The course's command line: ``python -m helpers doctor | verify | baselines | prefetch [--dir DIR]``."""
+"""The course's command line: ``python -m helpers doctor | verify | baselines | prefetch | train-reranker``."""
 
 from __future__ import annotations
 
@@ -23,40 +23,47 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_prefetch(args: argparse.Namespace) -> int:
-    from helpers import models
+    """Fill a workshop bundle (or this machine's cache); exit 0 when every lesson can run from it."""
+    from helpers import bundle
 
-    cache_dir = Path(args.dir).resolve() if args.dir else None
-    if cache_dir:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-    online = models.hub_reachable()
-    failed = []
-    for name, spec in models.REGISTRY.items():
-        if models._from_cache(spec, cache_dir):
-            print(f"OK    {name}: already cached at revision {spec.revision[:7]}")
-            continue
-        if not online:
-            failed.append(name)
-            print(f"FAIL  {name}: could not fetch {spec.repo_id}: the Hub is unreachable"
-                  " (offline, or HF_HUB_OFFLINE=1)")
-            continue
+    where = f"workshop bundle {Path(args.dir).resolve()}" if args.dir else "your Hugging Face cache"
+    print(f"Prefetching the course's models into the {where}", flush=True)
+    try:
+        report = bundle.build(Path(args.dir) if args.dir else None)
+    except OSError as exc:  # a read-only stick, a missing drive, no permission
+        print(f"FAIL  cannot write there: {exc}. Build the bundle in a writable folder, then copy it.")
+        return 1
+    for o in report.outcomes:
+        level = "OK" if o.usable else ("FAIL" if o.required else "SKIP")
+        print(f"{level:<5} {o.name}: {o.detail}")
+        if not o.usable:
+            print(f"{'':<6}without it: {o.without}")
+    if not report.blocking:
         try:
-            path = models.download(spec, cache_dir)
-            print(f"OK    {name}: downloaded {spec.size_mb} MB to {path}")
-        except Exception as exc:  # HTTP 429, proxy, disk: say it, move on
-            failed.append(name)
-            print(f"FAIL  {name}: download failed ({type(exc).__name__}: {exc})")
-    if not failed:
-        import os
+            print(f"OK    verified: {bundle.verify_encoder(report.target)}")
+        except Exception as exc:  # a damaged copy: say so rather than hand out a broken bundle
+            print(f"FAIL  verify: {type(exc).__name__}: {exc}")
+            print("Not every lesson can run from this folder. Delete it and run prefetch again.")
+            return 1
+    skipped = [o.name for o in report.outcomes if not o.usable and not o.required]
+    if report.blocking:
+        names = ", ".join(o.name for o in report.blocking)
+        lost = "; ".join(o.without for o in report.blocking)
+        print(f"Not every lesson can run from this folder: {names} missing ({lost}). "
+              "Run prefetch again where the Hub is reachable, or install the offline copy.")
+        return 1
+    print("Every lesson can run from this folder" + (
+        f"; optional, not fetched: {', '.join(skipped)} (run again online to add them)." if skipped else "."))
+    if args.dir:
+        print(f"Bundle ready. On each laptop: export COURSE_MODEL_DIR={report.target}")
+    return 0
 
-        if cache_dir:
-            os.environ["COURSE_MODEL_DIR"] = str(cache_dir)
-        emb = models.load_encoder().encode(["Prefetch check."])
-        print(f"OK    verified: the encoder embeds (shape {emb.shape})")
-        if cache_dir:
-            print(f"Bundle ready. On each laptop: export COURSE_MODEL_DIR={cache_dir}")
-        return 0
-    print(f"{len(failed)} model(s) not fetched: {', '.join(failed)}. Run again when online.")
-    return 1
+
+def cmd_train_reranker(args: argparse.Namespace) -> int:
+    from helpers import reranker
+
+    reranker.train(force=args.force)
+    return 0
 
 
 def cmd_baselines(args: argparse.Namespace) -> int:
@@ -73,9 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("verify", help="load the model and embed once").set_defaults(func=cmd_verify)
     sub.add_parser("baselines", help="BM25 vs dense retrieval on the course queries").set_defaults(
         func=cmd_baselines)
-    pre = sub.add_parser("prefetch", help="download every registered model at its pinned revision")
-    pre.add_argument("--dir", help="download into DIR (a workshop bundle) instead of the HF cache")
+    pre = sub.add_parser("prefetch", help="fetch every model at its pinned revision (a workshop bundle)")
+    pre.add_argument("--dir", help="build a workshop bundle in DIR (for COURSE_MODEL_DIR) instead of"
+                     " filling your Hugging Face cache")
     pre.set_defaults(func=cmd_prefetch)
+    train = sub.add_parser("train-reranker", help="train lesson 06's offline cross-encoder (minutes, once)")
+    train.add_argument("--force", action="store_true", help="train again even if a trained copy exists")
+    train.set_defaults(func=cmd_train_reranker)
     args = parser.parse_args(argv)
     return args.func(args)
 
