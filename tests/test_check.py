@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers.check import CheckFailed, is_stub, lesson00, lesson01, lesson02, lesson03, lesson05, result
+from helpers.check import CheckFailed, is_stub, lesson00, lesson01, lesson02, lesson03, lesson05, lesson06, result
 
 
 @pytest.fixture(autouse=True)
@@ -286,3 +286,52 @@ def test_exercise_5_3_smallest_nprobe():
     too_big = lesson05.exercise_5_3(lambda *args: 64, index, q, truth)
     assert too_big.status == "failed" and "find the smallest" in repr(too_big)
     assert "below the target" in repr(lesson05.exercise_5_3(lambda *args: 1, index, q, truth))
+
+
+def test_exercise_6_1_reciprocal_rank_fusion():
+    from helpers.rank import reciprocal_rank_fusion
+
+    assert lesson06.exercise_6_1(lambda r, k: reciprocal_rank_fusion(r, k)).passed
+    assert lesson06.exercise_6_1(lambda r, k: None).status == "not attempted"
+
+    def from_zero(rankings, k):
+        fused = {}
+        for ranking in rankings:
+            for rank, pid in enumerate(ranking):
+                fused[pid] = fused.get(pid, 0) + (1 / (k + rank) if k + rank else 99)
+        return sorted(fused, key=lambda pid: -fused[pid])
+
+    assert "start at 1" in repr(lesson06.exercise_6_1(from_zero))
+    assert "reversed" in repr(lesson06.exercise_6_1(lambda r, k: reciprocal_rank_fusion(r, k)[::-1]))
+    assert "every id" in repr(lesson06.exercise_6_1(lambda r, k: r[0]))
+
+
+def test_exercise_6_2_ndcg_by_hand():
+    import math
+
+    from helpers.metrics import ndcg_at_k
+
+    assert lesson06.exercise_6_2(lambda r, j: ndcg_at_k(r, j, 10)).passed
+    assert lesson06.exercise_6_2(lambda r, j: None).status == "not attempted"
+    binary = lesson06.exercise_6_2(lambda r, j: ndcg_at_k(r, {p: int(g > 0) for p, g in j.items()}, 10))
+    assert "grade itself" in repr(binary)
+
+    def ideal_from_found(ranking, judged):
+        gains = [judged.get(p, 0) for p in ranking[:10]]
+        dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
+        idcg = sum(g / math.log2(i + 2) for i, g in enumerate(sorted(gains, reverse=True)))
+        return dcg / idcg if idcg else 0.0
+
+    assert "missed" in repr(lesson06.exercise_6_2(ideal_from_found))
+
+
+def test_exercise_6_3_choose_k():
+    assert lesson06.exercise_6_3(lesson06.best_k_under).passed
+    assert lesson06.exercise_6_3(lambda s, b: None).status == "not attempted"
+
+    def largest_that_fits(sweep, budget):
+        fits = sweep[sweep["ms per query"] <= budget]
+        return None if fits.empty else int(fits["k"].max())
+
+    assert "not by size" in repr(lesson06.exercise_6_3(largest_that_fits))
+    assert "over the" in repr(lesson06.exercise_6_3(lambda s, b: int(s.loc[s["nDCG@10"].idxmax(), "k"])))
