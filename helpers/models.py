@@ -257,15 +257,16 @@ def locate(name: str = DEFAULT_ENCODER) -> ModelCopy:
 _LOADED: dict[tuple[str, str], tuple[Any, ModelCopy]] = {}
 
 
-def _load(kind: str, name: str, quiet: bool, build: Callable[[Path], Any]) -> Any:
-    """Build a model from its located copy once per kernel; say which copy ran, unless quiet."""
+def _load(kind: str, name: str, quiet: bool, build: Callable[[Path], Any],
+          find: Callable[[str], ModelCopy] = locate) -> Any:
+    """Build a model from the copy ``find`` gives once per kernel; say which copy ran, unless quiet."""
     if (kind, name) in _LOADED:
         model, copy = _LOADED[(kind, name)]
         if not quiet:
             print(f"Using {copy.describe()} (loaded earlier)")
         return model
     started = time.perf_counter()
-    copy = locate(name)
+    copy = find(name)
     import torch
     from transformers.utils import logging as transformers_logging
 
@@ -362,19 +363,7 @@ def load_reranker(*, quiet: bool = False) -> CrossEncoder:
             f"{unavailable}, and the course-trained reranker has not been trained on this machine. "
             "To fix: run `python -m helpers train-reranker` (a few minutes, once), or "
             "`python -m helpers prefetch` while online.")
-    if ("cross-encoder", reranker.NAME) in _LOADED:
-        model, copy = _LOADED[("cross-encoder", reranker.NAME)]
-        if not quiet:
-            print(f"Using {copy.describe()} (loaded earlier)")
-        return model
-    started = time.perf_counter()
-    import torch
-
-    torch.manual_seed(int(os.environ.get("COURSE_SEED", "0")))
-    model = reranker.CourseCrossEncoder(path)
-    copy = ModelCopy(reranker.spec(), path, "course-trained")
-    _LOADED[("cross-encoder", reranker.NAME)] = (model, copy)
-    if not quiet:
+    if not quiet and ("cross-encoder", reranker.NAME) not in _LOADED:
         print(f"{unavailable}; using the reranker trained by this course instead.")
-        print(f"Loaded {copy.describe()} in {time.perf_counter() - started:.1f} s")
-    return model
+    return _load("cross-encoder", reranker.NAME, quiet, reranker.CourseCrossEncoder,
+                 find=lambda _: ModelCopy(reranker.spec(), path, "course-trained"))
