@@ -5,12 +5,23 @@ times each notebook from kernel start to last cell, reads the kernel's peak resi
 (Linux VmHWM, children included) after every cell, prints a table at the end of the run,
 writes reports/notebooks.csv, and fails a notebook's last cell when it is over budget.
 It also turns on strict exercise checks for solutions/ (a wrong solution fails its check).
+
+Claims that travel: lessons/ run in another numeric environment than solutions/, so a
+claim that holds only for one machine's last bits fails here on every machine. Solutions
+run with the machine's defaults (all threads, best CPU kernels, the warm embedding cache);
+lessons run as on Binder and a typical laptop: torch's AVX2 kernels
+(``ATEN_CPU_CAPABILITY=avx2``), one thread for torch and Faiss (``OMP_NUM_THREADS=1``), and
+an empty embedding cache of their own (``COURSE_CACHE_DIR``), so they encode everything
+cold instead of reading what the solutions cached.
 """
 
 from __future__ import annotations
 
+import atexit
 import csv
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +33,23 @@ MAX_MB = 1536
 ROOT = Path(__file__).resolve().parent
 REPORT = ROOT / "reports" / "notebooks.csv"
 _runs: dict[str, dict] = {}
+_LESSON_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "OMP_NUM_THREADS": "1"}
+_saved_env = {name: os.environ.get(name) for name in [*_LESSON_ENV, "COURSE_CACHE_DIR"]}
+_lesson_cache: list[str] = []
+
+
+def _numeric_environment(folder: str) -> None:
+    """Set the environment the next notebook kernel inherits: the machine's own, or the lessons'."""
+    for name, value in _saved_env.items():  # back to what the run started with
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    if folder == "lessons":
+        if not _lesson_cache:
+            _lesson_cache.append(tempfile.mkdtemp(prefix="course-lessons-cache-"))
+            atexit.register(shutil.rmtree, _lesson_cache[0], True)
+        os.environ.update(_LESSON_ENV, COURSE_CACHE_DIR=_lesson_cache[0])
 
 
 def _is_cell(item) -> bool:
@@ -53,6 +81,7 @@ def pytest_runtest_setup(item):
         strict = _notebook(item).startswith("solutions")
         os.environ["HELPERS_CHECK_STRICT"] = "1" if strict else "0"
         os.environ["HF_HUB_OFFLINE"] = "1"
+        _numeric_environment(_notebook(item).split("/")[0])
         _runs[_notebook(item)] = {"start": time.perf_counter(), "peak_mb": 0.0, "seconds": 0.0}
     yield
 

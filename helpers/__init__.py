@@ -10,13 +10,12 @@ import importlib
 import os
 import platform
 import random
-from types import ModuleType
 
 __version__ = "0.1.0"
-__all__ = ["setup", "__version__"]
+__all__ = ["claim", "setup", "__version__"]
 
 _SUBMODULES = {
-    "baselines", "beir", "check", "colab", "data", "doctor", "embed", "metrics", "models",
+    "baselines", "beir", "check", "claims", "colab", "data", "doctor", "embed", "metrics", "models",
     "plots", "pooling", "projections", "rank", "reranker", "search", "vectors", "wordvectors",
 }
 
@@ -48,7 +47,11 @@ def setup(seed: int = 0) -> int:
     return seed
 
 
-def __getattr__(name: str) -> ModuleType:
+def __getattr__(name: str) -> object:
+    if name == "claim":  # helpers.claim(...), used by every lesson (helpers/claims.py)
+        from helpers.claims import claim
+
+        return claim
     if name in _SUBMODULES:
         return importlib.import_module(f"helpers.{name}")
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")

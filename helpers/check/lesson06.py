@@ -133,8 +133,8 @@ def exercise_6_3(choose_k: Callable[[pd.DataFrame, float], int | None]) -> Check
 
     attempted, problems = _run_cases(choose_k, cases, best_k_under, same,
                                      labels=["a 100 ms budget", "a 250 ms budget", "a 1000 ms budget",
-                                             "a 30 ms budget", "a tie"])
-    # a stub returns None, which is also the right answer for "nothing fits": attempted needs a number
+                                             "a 30 ms budget", "a tie"], none_is_an_answer=True)
+    # a stub returns None everywhere (not attempted); "nothing fits" (None) is right for one case only
     return result("6.3", choose_k if attempted else None, problems,
                   hint="keep the rows with 'ms per query' <= budget_ms; if none, return None; otherwise the row "
                        "with the highest 'nDCG@10' (the smallest k among ties): int(row['k'])")
