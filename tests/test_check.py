@@ -288,41 +288,53 @@ def test_exercise_5_3_smallest_nprobe():
     assert "below the target" in repr(lesson05.exercise_5_3(lambda *args: 1, index, q, truth))
 
 
-def test_exercise_6_1_reciprocal_rank_fusion():
-    from helpers.rank import reciprocal_rank_fusion
-
-    assert lesson06.exercise_6_1(lambda r, k: reciprocal_rank_fusion(r, k)).passed
-    assert lesson06.exercise_6_1(lambda r, k: None).status == "not attempted"
-
-    def from_zero(rankings, k):
-        fused = {}
-        for ranking in rankings:
-            for rank, pid in enumerate(ranking):
-                fused[pid] = fused.get(pid, 0) + (1 / (k + rank) if k + rank else 99)
-        return sorted(fused, key=lambda pid: -fused[pid])
-
-    assert "start at 1" in repr(lesson06.exercise_6_1(from_zero))
-    assert "reversed" in repr(lesson06.exercise_6_1(lambda r, k: reciprocal_rank_fusion(r, k)[::-1]))
-    assert "every id" in repr(lesson06.exercise_6_1(lambda r, k: r[0]))
-
-
-def test_exercise_6_2_ndcg_by_hand():
+def test_exercise_6_1_ndcg_with_exponential_gain():
     import math
 
-    from helpers.metrics import ndcg_at_k
+    def ndcg(ranking, judged, k, gain=lambda g: 2 ** g - 1):
+        dcg = sum(gain(judged.get(p, 0)) / math.log2(i + 2) for i, p in enumerate(ranking[:k]))
+        idcg = sum(gain(g) / math.log2(i + 2) for i, g in enumerate(sorted(judged.values(), reverse=True)[:k]))
+        return dcg / idcg
 
-    assert lesson06.exercise_6_2(lambda r, j: ndcg_at_k(r, j, 10)).passed
-    assert lesson06.exercise_6_2(lambda r, j: None).status == "not attempted"
-    binary = lesson06.exercise_6_2(lambda r, j: ndcg_at_k(r, {p: int(g > 0) for p, g in j.items()}, 10))
-    assert "grade itself" in repr(binary)
+    assert lesson06.exercise_6_1(ndcg).passed
+    assert lesson06.exercise_6_1(lambda r, j, k: None).status == "not attempted"
+    assert "2**grade - 1" in repr(lesson06.exercise_6_1(lambda r, j, k: ndcg(r, j, k, gain=lambda g: g)))
+    assert "earn nothing" in repr(lesson06.exercise_6_1(lambda r, j, k: ndcg(r, j, k, gain=lambda g: 2 ** g)))
+    assert "not 10" in repr(lesson06.exercise_6_1(lambda r, j, k: ndcg(r, j, 10)))
 
-    def ideal_from_found(ranking, judged):
-        gains = [judged.get(p, 0) for p in ranking[:10]]
+    def ideal_from_found(ranking, judged, k):
+        gains = [2 ** judged.get(p, 0) - 1 for p in ranking[:k]]
         dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
         idcg = sum(g / math.log2(i + 2) for i, g in enumerate(sorted(gains, reverse=True)))
         return dcg / idcg if idcg else 0.0
 
-    assert "missed" in repr(lesson06.exercise_6_2(ideal_from_found))
+    assert "missed" in repr(lesson06.exercise_6_1(ideal_from_found))
+
+
+def test_exercise_6_2_reciprocal_rank_fusion():
+    from helpers.rank import reciprocal_rank_fusion
+
+    assert lesson06.exercise_6_2(lambda r, k: reciprocal_rank_fusion(r, k)).passed
+    assert lesson06.exercise_6_2(lambda r, k: None).status == "not attempted"
+
+    def from_zero(rankings, k, guard=False):
+        fused = {}
+        for ranking in rankings:
+            for rank, pid in enumerate(ranking):
+                fused[pid] = fused.get(pid, 0) + (1 / (k + rank) if k + rank or not guard else 99)
+        return sorted(fused, key=lambda pid: -fused[pid])
+
+    # the plain mistake divides by zero at k=0; the check names the cause, not only the exception
+    plain = repr(lesson06.exercise_6_2(from_zero))
+    assert "start at 1" in plain and "divided by zero" in plain
+    assert "start at 1" in repr(lesson06.exercise_6_2(lambda r, k: from_zero(r, k, guard=True)))
+    assert "reversed" in repr(lesson06.exercise_6_2(lambda r, k: reciprocal_rank_fusion(r, k)[::-1]))
+    assert "every id" in repr(lesson06.exercise_6_2(lambda r, k: r[0]))
+
+    def raises_elsewhere(rankings, k):
+        return 1 / 0 if k == 60 else reciprocal_rank_fusion(rankings, k)
+
+    assert "ZeroDivisionError" in repr(lesson06.exercise_6_2(raises_elsewhere))
 
 
 def test_exercise_6_3_choose_k():
