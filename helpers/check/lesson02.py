@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from helpers.check import CheckResult, _call, _run_cases, result
+from helpers.check import CheckResult, _run_cases, close, result
 
 __all__ = ["contextual_vector", "exercise_2_1", "exercise_2_2", "exercise_2_3"]
 
@@ -14,26 +14,33 @@ __all__ = ["contextual_vector", "exercise_2_1", "exercise_2_2", "exercise_2_3"]
 def exercise_2_1(masked_mean: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> CheckResult:
     """``masked_mean(hidden, mask)``: the mean of each text's real tokens, shape (batch, dim)."""
     rng = np.random.default_rng(2)
-    hidden = rng.standard_normal((3, 6, 4)).astype(np.float32)  # 3 texts, 6 positions, 4 dims
-    mask = np.array([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0], [1, 0, 0, 0, 0, 0]])
-    got, problem = _call(masked_mean, hidden.copy(), mask.copy())
-    if got is None and problem is None:
-        return result("2.1", None, [])
-    problems = [problem] if problem else []
-    if not problems:
-        got = np.asarray(got)
-        expected = np.stack([hidden[i, mask[i] == 1].mean(axis=0) for i in range(3)])
-        if got.shape != (3, 4):
-            problems.append(f"for hidden of shape (3, 6, 4) the result should be (3, 4), got {got.shape}")
-        elif np.allclose(got, hidden.mean(axis=1), atol=1e-5):
-            problems.append("padding positions were averaged in: that is the unmasked mean, the bug this lesson measures")
-        elif not np.allclose(got, expected, atol=1e-5):
-            rows = [i for i in range(3) if not np.allclose(got[i], expected[i], atol=1e-5)]
-            problems.append(f"rows {rows} differ from the mean of their real tokens (row 0 has no padding, "
-                            "row 2 has one real token)")
-    return result("2.1", masked_mean, problems,
-                  hint="multiply hidden by mask[:, :, None] so padding becomes 0, sum over axis=1, "
-                       "then divide by the number of real tokens, mask.sum(axis=1, keepdims=True)")
+    cases = [(rng.standard_normal((3, 6, 4)).astype(np.float32),              # 3 texts, 6 positions, 4 dims
+              np.array([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0], [1, 0, 0, 0, 0, 0]])),
+             (rng.standard_normal((2, 3, 5)), np.array([[1, 1, 0], [1, 1, 1]]))]
+
+    def expect(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return np.stack([hidden[i, mask[i] == 1].astype(np.float64).mean(axis=0) for i in range(len(hidden))])
+
+    def same(got: Any, expected: np.ndarray, args: tuple) -> str | None:
+        hidden, mask = args
+        got = np.asarray(got, dtype=float)
+        if got.shape != expected.shape:
+            return f"for hidden of shape {hidden.shape} the result should be {expected.shape}, got {got.shape}"
+        if np.allclose(got, hidden.mean(axis=1), atol=1e-5):
+            return "padding positions were averaged in: that is the unmasked mean, the bug this lesson measures"
+        rows = [i for i in range(len(expected)) if not np.allclose(got[i], expected[i], atol=1e-5)]
+        if rows:
+            return f"rows {rows} differ from the mean of their real tokens (mask == 1)"
+        return None
+
+    attempted, problems = _run_cases(masked_mean, cases, expect, same,
+                                     labels=["3 texts of 6, 3 and 1 real tokens", "2 texts of 2 and 3 real tokens"])
+    return result("2.1", masked_mean if attempted else None, problems,
+                  hint=["padding must count neither in the sum nor in the number of tokens you divide by",
+                        "mask[:, :, None] has shape (batch, tokens, 1): multiply hidden by it so padding becomes 0, "
+                        "then sum over axis=1",
+                        "divide that sum by the number of real tokens of each text, "
+                        "mask.sum(axis=1)[:, None] (shape (batch, 1))"])
 
 
 def contextual_vector(sentence: str, word: str) -> np.ndarray:
@@ -69,11 +76,15 @@ def exercise_2_2(word_in_context: Callable[[str, str], np.ndarray]) -> CheckResu
             return f"cosine with the expected vector is {cos:.3f}, not 1"
         return None
 
-    attempted, problems = _run_cases(word_in_context, cases, contextual_vector, same)
+    attempted, problems = _run_cases(word_in_context, cases, contextual_vector, same,
+                                     labels=[f"{word!r} in {sentence!r}" for sentence, word in cases])
     return result("2.2", word_in_context if attempted else None, problems,
-                  hint="tokenize the sentence, run the model, and find the positions of the word's pieces "
-                       "(tokenizer.convert_ids_to_tokens shows them; [CLS] is position 0); "
-                       "a word split into pieces gets the mean of its pieces' rows")
+                  hint=["section 3 took the row of last_hidden_state at the position of \"bank\"; a word of "
+                        "several pieces has several positions, one after the other",
+                        "tokens = tokenizer.convert_ids_to_tokens(ids) shows the pieces ([CLS] is position 0); "
+                        "tokenizer.tokenize(word) gives the pieces to look for",
+                        "find the first start where tokens[start:start + len(pieces)] == pieces, then average "
+                        "last_hidden_state[0, start:start + len(pieces)] over the pieces (dim=0)"])
 
 
 def exercise_2_3(spearman: Callable[[Any, Any], float]) -> CheckResult:
@@ -87,15 +98,14 @@ def exercise_2_3(spearman: Callable[[Any, Any], float]) -> CheckResult:
              (rng.standard_normal(30), np.repeat([0.0, 2.5, 5.0], 10))]  # ties, as in 0-5 scores
 
     def same(got: Any, expected: float, args: tuple) -> str | None:
-        if np.ndim(got) != 0:
-            return f"return one number, got an array of shape {np.shape(got)}"
-        if abs(float(got) - expected) > 1e-6:
-            tip = " (tied values share the average of their ranks)" if len(set(args[1])) < len(args[1]) else ""
-            return f"expected {expected:.4f}, got {float(got):.4f}{tip}"
-        return None
+        issue = close(got, expected, 1e-6, what="the correlation")
+        if issue and issue.startswith("expected") and len(set(args[1])) < len(args[1]):
+            issue += " (tied values share the average of their ranks)"
+        return issue
 
     attempted, problems = _run_cases(spearman, cases, lambda x, y: float(spearmanr(x, y).statistic), same,
                                      labels=["a noisy line", "x against x cubed", "scores with ties"])
     return result("2.3", spearman if attempted else None, problems,
-                  hint="replace each value by its rank (scipy.stats.rankdata averages ties), "
-                       "then take the Pearson correlation of the two rank vectors (np.corrcoef)")
+                  hint=["Spearman is Pearson's correlation computed on ranks instead of values",
+                        "scipy.stats.rankdata(x) gives ranks, and gives tied values the average of their ranks",
+                        "float(np.corrcoef(rankdata(x), rankdata(y))[0, 1])"])
