@@ -55,8 +55,10 @@ def exercise_4_1(explained_variance: Callable[[np.ndarray, int], float]) -> Chec
     attempted, problems = _run_cases(explained_variance, cases, lambda x, k: _explained(x, k), same,
                                      labels=["k=1", "k=2", "k=5"])
     return result("4.1", explained_variance if attempted else None, problems,
-                  hint="centre the columns (x - x.mean(axis=0)), take the singular values s with "
-                       "np.linalg.svd(..., compute_uv=False); the answer is (s[:k]**2).sum() / (s**2).sum()")
+                  hint=["variance is measured around the mean, and each principal component's variance "
+                        "comes from one singular value of the centred data",
+                        "centre the columns (x - x.mean(axis=0)), take the singular values s with "
+                        "np.linalg.svd(..., compute_uv=False); the answer is (s[:k]**2).sum() / (s**2).sum()"])
 
 
 def _kept(x: np.ndarray, y: np.ndarray, k: int, with_self: bool = False) -> float:
@@ -98,9 +100,11 @@ def exercise_4_2(neighbours_kept: Callable[[np.ndarray, np.ndarray, int], float]
     attempted, problems = _run_cases(neighbours_kept, cases, _kept, same,
                                      labels=["a map identical to the data", "a squashed 2-D map", "a random map"])
     return result("4.2", neighbours_kept if attempted else None, problems,
-                  hint="for each space, compute all pairwise distances, set the diagonal to np.inf so a point "
-                       "is not its own neighbour, and take np.argsort(d, axis=1)[:, :k]; then count the shared "
-                       "indices per row (len(set(a) & set(b))) and average shared / k")
+                  hint=["find each point's k nearest other points in x, then in y, and compare the two lists "
+                        "point by point; a point at distance 0 from itself must not count",
+                        "for each space, compute all pairwise distances, set the diagonal to np.inf so a point "
+                        "is not its own neighbour, and take np.argsort(d, axis=1)[:, :k]; then count the shared "
+                        "indices per row (len(set(a) & set(b))) and average shared / k"])
 
 
 def _ari(a: Any, b: Any) -> float:
@@ -144,8 +148,9 @@ def exercise_4_3(adjusted_rand: Callable[[Any, Any], float]) -> CheckResult:
                                      labels=["the topics renumbered", "a grouping with two topics merged",
                                              "a random grouping"])
     return result("4.3", adjusted_rand if attempted else None, problems,
-                  hint="n = pd.crosstab(a, b).to_numpy(); with pairs(m) = m * (m - 1) / 2: index = pairs(n).sum(), "
-                       "rows = pairs(n.sum(axis=1)).sum(), cols = pairs(n.sum(axis=0)).sum(), "
-                       "expected = rows * cols / pairs(len(a)), best = (rows + cols) / 2; "
-                       "ARI = (index - expected) / (best - expected)")
+                  hint=["everything comes from the contingency table n = pd.crosstab(a, b).to_numpy(): its cells, "
+                        "its row sums and its column sums, each turned into a number of pairs",
+                        "with pairs(m) = m * (m - 1) / 2: index = pairs(n).sum(), rows = pairs(n.sum(axis=1)).sum(), "
+                        "cols = pairs(n.sum(axis=0)).sum(), expected = rows * cols / pairs(len(a)), "
+                        "best = (rows + cols) / 2; ARI = (index - expected) / (best - expected)"])
 
