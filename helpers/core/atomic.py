@@ -29,6 +29,8 @@ def _tag() -> str:
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object] | bytes | str) -> Path:
     """Write ``path`` atomically; ``write`` is the content, or a function given the open binary file."""
+    if not (callable(write) or isinstance(write, (bytes, str))):
+        raise TypeError(f"write must be bytes, str or a function of the open file, got {type(write).__name__}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=_tag() + path.name + ".", suffix=".tmp",
@@ -54,6 +56,8 @@ def atomic_folder(dest: Path, fill: Callable[[Path], object]) -> Path:
     If ``fill`` fails (or the process is killed), ``dest`` is left as it was. A ``dest``
     that exists already (a damaged copy) is swapped out and deleted.
     """
+    if not callable(fill):
+        raise TypeError(f"fill must be callable (it gets the temporary folder), got {fill!r}")
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=_tag() + dest.name + "-", dir=dest.parent))
@@ -102,6 +106,8 @@ def sweep(folder: Path, patterns: tuple[str, ...] = (f"{PARTIAL}*",)) -> list[Pa
 
     Read-only folders (a bundle on a stick) are left alone: every reader ignores temporaries.
     """
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be a folder path, got {type(folder).__name__}")
     folder = Path(folder)
     removed = []
     now = time.time()

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from helpers.core.atomic import PARTIAL, atomic_folder, atomic_write
-from helpers.models.hub import ALLOW_PATTERNS, snapshot_dir
 from helpers.models.copies import EXTRAS_DIR, find_extra
+from helpers.models.hub import ALLOW_PATTERNS, snapshot_dir
 
 __all__ = ["EXTRAS_DIR", "MANIFEST", "PARTIAL", "add_folder", "check", "copy_tree", "find_extra",
            "install_folder", "record", "snapshot_dir", "wanted"]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 __all__ = ["DIST", "Pin", "canonical", "read"]
 

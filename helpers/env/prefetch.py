@@ -17,8 +17,8 @@ from typing import Literal
 
 from helpers.core.atomic import PARTIAL, atomic_folder, sweep
 from helpers.env import bundle
-from helpers.models import hub
 from helpers.models import copies as locating
+from helpers.models import hub
 from helpers.models.registry import DEFAULT_ENCODER, ModelSpec, get_spec, hub_specs, trained_specs
 
 __all__ = ["EXTRAS", "Extra", "Outcome", "Report", "build", "course_extras", "verify_encoder"]

@@ -12,9 +12,6 @@ Loading never imports training code (:mod:`helpers.train`). Introduced in lesson
 
 from __future__ import annotations
 
-from helpers.models.cross_encoder import CourseCrossEncoder
-from helpers.models.hub import ALLOW_PATTERNS, download, hub_reachable, snapshot_dir
-from helpers.models.load import load_cross_encoder, load_encoder, load_reranker, load_transformer, which
 from helpers.models.copies import (
     ModelCopy,
     ModelUnavailableError,
@@ -25,6 +22,9 @@ from helpers.models.copies import (
     locate,
     trained_dir,
 )
+from helpers.models.cross_encoder import CourseCrossEncoder
+from helpers.models.hub import ALLOW_PATTERNS, download, hub_reachable, snapshot_dir
+from helpers.models.load import load_cross_encoder, load_encoder, load_reranker, load_transformer, which
 from helpers.models.registry import (
     COURSE_RERANKER,
     DEFAULT_ENCODER,

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from helpers.models import hub
 from helpers.models import copies as locating
+from helpers.models import hub
 from helpers.models.registry import TrainedSpec, get_spec
 
 __all__ = ["TRAINERS", "ensure"]
@@ -52,6 +52,8 @@ def ensure(name: str = "course-reranker", *, quiet: bool = False) -> Path | None
     >>> helpers.train.ensure("course-reranker")  # doctest: +SKIP
     course-reranker: trained copy found at .cache/models/course-reranker-1a2b3c4d5e6f
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a registered model name (a string), got {type(name).__name__}")
     spec = get_spec(name)
     if not isinstance(spec, TrainedSpec):
         raise ValueError(f"{name} is a Hub model, not one the course trains; load it with helpers.models")
