@@ -11,12 +11,15 @@ import os
 import platform
 import random
 
+from helpers.core.env import hub_offline
+
 __version__ = "0.1.0"
 __all__ = ["claim", "setup", "__version__"]
 
 _SUBMODULES = {
-    "baselines", "beir", "check", "claims", "colab", "data", "doctor", "embed", "metrics", "models",
-    "plots", "pooling", "projections", "rank", "reranker", "search", "vectors", "wordvectors",
+    "baselines", "beir", "bundle", "check", "claims", "colab", "core", "data", "doctor", "embed", "env", "metrics",
+    "models", "plots", "pooling", "projections", "rank", "reranker", "search", "train", "vectors",
+    "wordvectors",
 }
 
 
@@ -39,7 +42,7 @@ def setup(seed: int = 0) -> int:
     os.environ["COURSE_SEED"] = str(seed)
     # Tokenizers warn about forked processes in notebooks; the course never needs its threads.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false", "False")
+    offline = hub_offline()
     print(
         f"helpers {__version__} · Python {platform.python_version()} · numpy {np.__version__}"
         f" · seed {seed} · Hugging Face Hub: {'offline' if offline else 'online if reachable'}"

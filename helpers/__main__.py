@@ -8,14 +8,14 @@ from pathlib import Path
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from helpers import doctor
+    from helpers.env import doctor
 
     return 1 if doctor.run().verdict == "FAIL" else 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Load the default encoder and embed one sentence: the end of `make` setup."""
-    from helpers import doctor
+    from helpers.env import doctor
 
     line = doctor.check_encoder()
     print(f"{line.level}: {line.detail}")
@@ -24,12 +24,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_prefetch(args: argparse.Namespace) -> int:
     """Fill a workshop bundle (or this machine's cache); exit 0 when every lesson can run from it."""
-    from helpers import bundle
+    from helpers.env import prefetch
 
     where = f"workshop bundle {Path(args.dir).resolve()}" if args.dir else "your Hugging Face cache"
     print(f"Prefetching the course's models into the {where}", flush=True)
     try:
-        report = bundle.build(Path(args.dir) if args.dir else None)
+        report = prefetch.build(Path(args.dir) if args.dir else None)
     except OSError as exc:  # a read-only stick, a missing drive, no permission
         print(f"FAIL  cannot write there: {exc}. Build the bundle in a writable folder, then copy it.")
         return 1
@@ -40,7 +40,7 @@ def cmd_prefetch(args: argparse.Namespace) -> int:
             print(f"{'':<6}without it: {o.without}")
     if not report.blocking:
         try:
-            print(f"OK    verified: {bundle.verify_encoder(report.target)}")
+            print(f"OK    verified: {prefetch.verify_encoder(report.target)}")
         except Exception as exc:  # a damaged copy: say so rather than hand out a broken bundle
             print(f"FAIL  verify: {type(exc).__name__}: {exc}")
             print("Not every lesson can run from this folder. Delete it and run prefetch again.")
@@ -60,7 +60,7 @@ def cmd_prefetch(args: argparse.Namespace) -> int:
 
 
 def cmd_train_reranker(args: argparse.Namespace) -> int:
-    from helpers import reranker
+    from helpers.train import reranker
 
     reranker.train(force=args.force)
     return 0

@@ -18,11 +18,12 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path
 
+from helpers.core import paths
+from helpers.core.atomic import atomic_write
 from helpers.data import Corpus, DataError, Passage, Query
 
 __all__ = ["BEIR", "load_beir"]
@@ -30,7 +31,6 @@ __all__ = ["BEIR", "load_beir"]
 BASE = "https://public.ukp.informatik.tu-darmstadt.de/thakur/BEIR/datasets"
 # name -> MD5 of the zip, as published in the BEIR repository's dataset table.
 BEIR = {"scifact": "5f7d1de60b170fc8027bb7898e2efca1"}
-DEFAULT_CACHE = Path(os.environ.get("COURSE_DATA_CACHE", Path.home() / ".cache" / "embeddings-course"))
 
 
 def _download(url: str, target: Path, md5: str) -> None:
@@ -44,10 +44,7 @@ def _download(url: str, target: Path, md5: str) -> None:
     digest = hashlib.md5(payload).hexdigest()
     if digest != md5:
         raise DataError(f"{url} has MD5 {digest}, expected {md5}: the download is damaged or changed")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-        tmp.write(payload)
-    os.replace(tmp.name, target)  # atomic: the cache holds the whole file or none
+    atomic_write(target, payload)  # the cache holds the whole file or none
 
 
 def _read_jsonl(archive: zipfile.ZipFile, name: str) -> list[dict]:
@@ -65,7 +62,7 @@ def load_beir(name: str = "scifact", cache_dir: Path | str | None = None,
     """
     if name not in BEIR and not (url and md5):
         raise ValueError(f"unknown BEIR dataset {name!r}; known: {', '.join(BEIR)}")
-    archive_path = Path(cache_dir or DEFAULT_CACHE) / "beir" / f"{name}.zip"
+    archive_path = Path(cache_dir or os.environ.get("COURSE_DATA_CACHE") or paths.cache_root()) / "beir" / f"{name}.zip"
     md5 = md5 or BEIR[name]
     if not archive_path.exists() or hashlib.md5(archive_path.read_bytes()).hexdigest() != md5:
         _download(url or f"{BASE}/{name}.zip", archive_path, md5)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from helpers.core import paths
 from helpers.errors import CourseError
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
     "load_analogies", "load_corpus", "load_duplicates", "load_sts",
 ]
 
-DATA_DIR = Path(__file__).resolve().parent / "data" / "course"
+DATA_DIR = paths.DATA_DIR
 Split = Literal["dev", "test"]
 
 

@@ -10,7 +10,7 @@ written to a temporary name and renamed into place, so a killed kernel leaves no
 entry and two kernels writing the same entry each leave a whole one. An entry that fails
 its checks is reported once, recomputed and replaced.
 Location: ``$COURSE_CACHE_DIR``, else ``.cache/embeddings`` in the repository (git-ignored),
-else ``~/.cache/embeddings-course/embeddings``. Introduced in lesson 02.
+else ``~/.cache/embeddings-course/embeddings`` (:mod:`helpers.core.paths`). Introduced in lesson 01.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from helpers import models
+from helpers.core import paths
+from helpers.core.atomic import atomic_write, sweep
+from helpers.core.validate import check_texts
 
 __all__ = ["cache_dir", "cache_root", "check_texts", "encode"]
 
@@ -33,34 +35,13 @@ PROGRESS_FROM = 256  # texts; smaller jobs finish before a bar is worth drawing
 
 
 def cache_root() -> Path:
-    """The course's cache folder: ``.cache`` in a writable checkout, else ``~/.cache/embeddings-course``."""
-    repo = Path(__file__).resolve().parent.parent
-    if (repo / "pyproject.toml").exists() and os.access(repo, os.W_OK):
-        return repo / ".cache"
-    return Path.home() / ".cache" / "embeddings-course"
+    """The course's cache folder (see :func:`helpers.core.cache_root`)."""
+    return paths.cache_root()
 
 
 def cache_dir() -> Path:
     """Where embeddings are cached: ``$COURSE_CACHE_DIR``, else ``embeddings`` in :func:`cache_root`."""
-    if os.environ.get("COURSE_CACHE_DIR"):
-        return Path(os.environ["COURSE_CACHE_DIR"])
-    return cache_root() / "embeddings"
-
-
-def check_texts(texts: Sequence[str]) -> list[str]:
-    """Return ``texts`` as a list after checking it is a non-empty list of non-blank strings."""
-    if isinstance(texts, str):
-        raise TypeError("texts must be a list of strings, not one string; wrap it: [text]")
-    if not isinstance(texts, Sequence):
-        raise TypeError(f"texts must be a list of strings, got {type(texts).__name__}")
-    if len(texts) == 0:
-        raise ValueError("texts is empty: nothing to encode")
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise TypeError(f"texts[{i}] is {type(t).__name__}, not a string")
-        if not t.strip():
-            raise ValueError(f"texts[{i}] is empty or blank; remove it before encoding")
-    return list(texts)
+    return paths.embeddings_dir()
 
 
 def cache_key(spec: models.ModelSpec, texts: list[str], normalize: bool, config: str) -> str:
@@ -79,14 +60,6 @@ def model_config(path: Path) -> str:
     """
     files = ("modules.json", "sentence_bert_config.json", "1_Pooling/config.json", "config.json")
     return "\n".join((path / f).read_text() if (path / f).is_file() else "" for f in files)
-
-
-def _atomic_write(path: Path, write) -> None:
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as tmp:
-        write(tmp)
-        tmp.flush()
-        os.fsync(tmp.fileno())
-    os.replace(tmp.name, path)
 
 
 def _read(npy: Path, meta: Path, n: int) -> np.ndarray | None:
@@ -147,10 +120,10 @@ def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normali
     else:
         emb = _unnormalized(encoder, texts, model, batch_size)
     if cache:
-        npy.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(npy, lambda f: np.save(f, emb, allow_pickle=False))
+        sweep(npy.parent, ("*.tmp",))  # what killed writes left behind
+        atomic_write(npy, lambda f: np.save(f, emb, allow_pickle=False))
         record = {"model": spec.repo_id, "revision": spec.revision, "normalize": normalize,
                   "max_seq_length": encoder.max_seq_length, "n": len(texts), "dim": int(emb.shape[1]),
                   "sha256": hashlib.sha256(emb.tobytes()).hexdigest()}
-        _atomic_write(meta, lambda f: f.write(json.dumps(record, indent=1).encode()))
+        atomic_write(meta, json.dumps(record, indent=1))
     return emb

@@ -105,7 +105,7 @@ def encode_each_pooling(texts: Sequence[str], strategies: Sequence[Strategy] = S
     Returns ``{strategy: float32 (n, dim)}``. Texts are batched in order, ``batch_size`` at
     a time, so padding is what a plain loop over the list would give.
     """
-    from helpers.embed import check_texts
+    from helpers.core import check_texts
 
     texts = check_texts(texts)
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import helpers
-from helpers import beir, data, embed, metrics, models, plots, pooling, projections, reranker, search, vectors
+from helpers import beir, core, data, embed, metrics, models, plots, pooling, projections, reranker, search, train, vectors
 from helpers.rank import BM25, Reranker, reciprocal_rank_fusion, score_fusion
 from helpers.wordvectors import WordVectors, analogy_accuracy
 
@@ -173,10 +174,24 @@ CASES += [
     ("reranker.CourseCrossEncoder", lambda: reranker.CourseCrossEncoder("/nonexistent/model"), OSError, "nonexistent"),
     ("reranker.train", lambda: reranker.train(recipe="quick"), TypeError, "Recipe"),
     ("reranker.Recipe", lambda: reranker.Recipe(layers=0), ValueError, "positive int"),
+    ("models.CourseCrossEncoder", lambda: models.CourseCrossEncoder("/nonexistent/model"), OSError, "nonexistent"),
+    ("models.find_trained", lambda: models.find_trained(reranker.RECIPE), TypeError, "registered model name"),
+    ("models.trained_dir", lambda: models.trained_dir(42), TypeError, "folder path"),
+    ("models.available_copies", lambda: models.available_copies("nope"), ValueError, "unknown model"),
+    ("train.ensure", lambda: train.ensure("all-MiniLM-L6-v2"), ValueError, "Hub model"),
+    ("train.ensure", lambda: train.ensure(42), TypeError, "model name"),
+    ("core.check_texts", lambda: core.check_texts("one text"), TypeError, "list of strings"),
+    ("core.check_positive_int", lambda: core.check_positive_int("k", 0), ValueError, "k must be a positive int"),
+    ("core.atomic_write", lambda: core.atomic_write(Path("/tmp/x.json"), 42), TypeError, "bytes, str"),
+    ("core.atomic_folder", lambda: core.atomic_folder(Path("/tmp/x"), "fill"), TypeError, "callable"),
+    ("core.sweep", lambda: core.sweep(42), TypeError, "folder"),
 ]
 
 # Public callables that take no input worth validating, or never raise by design.
 NO_INPUT = {"models.hub_reachable", "models.cache_dirs", "models.download", "embed.cache_dir", "embed.cache_root",
+            "models.hub_specs", "models.trained_specs", "models.snapshot_dir", "models.find_extra",
+            "core.hub_offline", "core.model_dir", "core.cache_root", "core.embeddings_dir", "core.models_dir",
+            "doctor.check_bundle", "doctor.check_encoder", "doctor.check_models",
             "doctor.run", "colab.install_missing", "colab.missing_packages", "baselines.run",
             "baselines.rankings", "check.result", "check.is_stub"}
 
@@ -194,7 +209,7 @@ def test_the_table_covers_every_public_helper():
     public = {"helpers.setup"}
     for module_name in ("models", "data", "beir", "embed", "vectors", "search", "metrics", "rank",
                         "doctor", "colab", "baselines", "check", "pooling", "wordvectors", "plots", "projections",
-                        "reranker"):
+                        "reranker", "core", "train"):
         module = importlib.import_module(f"helpers.{module_name}")
         for name in module.__all__:
             obj = getattr(module, name)

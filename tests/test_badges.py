@@ -12,9 +12,8 @@ import subprocess
 from pathlib import PurePosixPath
 from urllib.parse import parse_qs, unquote, urlparse
 
-import pytest
-
 import notebooks
+import pytest
 from notebooks import LESSONS, ROOT, SOLUTIONS
 
 LINK_RE = re.compile(r"https://(?:colab\.research\.google\.com|mybinder\.org)/[^\s)\"'<>\]]+")
@@ -130,3 +129,12 @@ def test_a_link_to_a_file_git_ignores_is_reported():
         pytest.skip("needs a git checkout with its .venv")
     found = problems([notebooks.binder_url(".venv/pyvenv.cfg")])
     assert found == [".venv/pyvenv.cfg is ignored by git: its launch link would be dead"]
+
+
+def test_the_colab_setup_cell_installs_the_ref_the_colab_badge_opens():
+    """Opening a notebook from its badge and installing the helpers must give the same version of both."""
+    import notebooks
+
+    ref = notebooks.config()["branch"]
+    assert f"/blob/{ref}/" in notebooks.colab_url("solutions/00_setup.ipynb")
+    assert f'git+https://github.com/{notebooks.config()["github"]}@{ref}"' in notebooks.setup_cell()

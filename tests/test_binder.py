@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from notebooks import ROOT
 
 SCRIPTS = ("postBuild", "start")

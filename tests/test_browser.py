@@ -14,11 +14,10 @@ import time
 import urllib.error
 import urllib.request
 
+import browser_check
 import nbformat
 import psutil
 import pytest
-
-import browser_check
 from notebooks import LESSONS, ROOT
 
 

@@ -21,10 +21,11 @@ import instructors_table
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from notebooks import ROOT, SOLUTIONS
 
 from helpers import bundle, models, reranker
-
-from notebooks import ROOT, SOLUTIONS
+from helpers.env import prefetch as prefetching
+from helpers.models import hub
 
 ENCODER = models.get_spec(models.DEFAULT_ENCODER)
 RERANKER = reranker.trained_dir().name  # lesson 06's course-trained reranker, an extra folder
@@ -206,7 +207,7 @@ def test_offline_prefetch_copies_the_course_model_and_says_what_is_missing(built
     assert (snapshot / "model.safetensors").stat().st_size > 80e6
     assert (snapshot / "modules.json").is_file() and (snapshot / "1_Pooling" / "config.json").is_file()
     assert not [p for p in target.rglob("*") if p.is_symlink()]
-    assert models._from_cache(ENCODER, target) == snapshot
+    assert hub.from_cache(ENCODER, target) == snapshot
     manifest = json.loads((target / bundle.MANIFEST).read_text())
     assert manifest["items"]["all-MiniLM-L6-v2"]["revision"] == ENCODER.revision
     # lesson 06's course-trained reranker travels too (the bundle's extra folder)
@@ -257,7 +258,7 @@ def test_a_copy_that_fails_midway_leaves_no_snapshot_folder(offline, monkeypatch
     assert len(copied) == 3  # it really was stopped halfway
     snapshots = bundle.snapshot_dir(target, ENCODER).parent
     assert list(snapshots.iterdir()) == [], "a half copy was left behind"
-    assert models._from_cache(ENCODER, target) is None
+    assert hub.from_cache(ENCODER, target) is None
     manifest = target / bundle.MANIFEST
     assert not manifest.exists() or "all-MiniLM-L6-v2" not in json.loads(manifest.read_text())["items"]
 
@@ -269,7 +270,7 @@ def test_a_killed_prefetch_is_ignored_then_cleaned_up(offline):
     leftover.mkdir(parents=True)
     (leftover / "config.json").write_text("{}")
     (leftover / "model.safetensors").write_bytes(b"half")
-    assert models._from_cache(ENCODER, target) is None  # never mistaken for the model
+    assert hub.from_cache(ENCODER, target) is None  # never mistaken for the model
     outcome = bundle.build(target).outcomes[0]
     assert outcome.status == "added", outcome.detail
     assert not leftover.exists()
@@ -294,7 +295,7 @@ def test_a_damaged_copy_is_found_and_replaced(offline):
 def test_without_dir_prefetch_fills_this_machines_hugging_face_cache(offline):
     outcome = bundle.build(None).outcomes[0]
     assert outcome.status == "added", outcome.detail
-    assert models._from_cache(ENCODER, None) == bundle.snapshot_dir(offline / "hf-empty", ENCODER)
+    assert hub.from_cache(ENCODER, None) == bundle.snapshot_dir(offline / "hf-empty", ENCODER)
     assert models.locate().source == "cache"
     assert not (offline / "hf-empty" / bundle.MANIFEST).exists()  # a manifest is for bundles only
 
@@ -328,7 +329,7 @@ def test_online_models_are_downloaded_as_plain_files_and_a_failed_download_leave
     assert outcomes[reranker.name].detail.startswith("downloaded from the Hugging Face Hub, revision c5ee24c")
     assert sorted(p.name for p in bundle.snapshot_dir(target, reranker).iterdir()) == [
         "config.json", "model.safetensors"]
-    assert models._from_cache(reranker, target) is not None
+    assert hub.from_cache(reranker, target) is not None
     bert = outcomes["bert-base-uncased"]
     assert bert.status == "failed" and "429" in bert.detail and not bert.required
     bert_snapshots = bundle.snapshot_dir(target, models.get_spec("bert-base-uncased")).parent
@@ -337,9 +338,8 @@ def test_online_models_are_downloaded_as_plain_files_and_a_failed_download_leave
 
 
 def test_every_registered_model_says_what_the_lessons_lose_without_it():
-    assert set(bundle.NEEDS) == set(models.REGISTRY)
-    assert bundle.NEEDS[models.DEFAULT_ENCODER].required
-    assert all(need.without for need in bundle.NEEDS.values())
+    assert models.get_spec(models.DEFAULT_ENCODER).required
+    assert all(spec.without for spec in models.REGISTRY.values())
 
 
 def test_extra_folders_are_bundled_found_and_required(offline, monkeypatch):
@@ -348,7 +348,7 @@ def test_extra_folders_are_bundled_found_and_required(offline, monkeypatch):
     (source / "config.json").write_text('{"layers": 2}')
     (source / "sub" / "weights.safetensors").write_bytes(b"\0" * 64)
     target = offline / "bundle"
-    monkeypatch.setattr(bundle, "EXTRAS", [bundle.Extra("reranker", lambda: source, "lesson 06")])
+    monkeypatch.setattr(prefetching, "EXTRAS", [bundle.Extra("reranker", lambda: source, "lesson 06")])
     report = bundle.build(target)
     assert report.outcomes[-1].status == "added" and not report.blocking
     assert bundle.find_extra("reranker") is None  # no COURSE_MODEL_DIR yet
@@ -359,7 +359,7 @@ def test_extra_folders_are_bundled_found_and_required(offline, monkeypatch):
     assert bundle.check(target, names=["reranker"]) == {"reranker": []}
     assert bundle.build(target).outcomes[-1].status == "cached"
     # a required extra that this machine cannot provide blocks the bundle, and says which lesson
-    monkeypatch.setattr(bundle, "EXTRAS", [bundle.Extra("missing-one", lambda: None, "lesson 06")])
+    monkeypatch.setattr(prefetching, "EXTRAS", [bundle.Extra("missing-one", lambda: None, "lesson 06")])
     report = bundle.build(target)
     assert [o.name for o in report.blocking] == ["missing-one"]
     assert report.blocking[0].without == "lesson 06 cannot run"

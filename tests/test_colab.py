@@ -5,7 +5,7 @@ fresh virtual environment that mimics Colab: a stand-in ``google.colab`` module 
 kernel start, and torch, transformers, sentence-transformers, numpy, matplotlib and
 scikit-learn (with ipykernel and their dependencies) already there at the course's pins. It
 runs lesson 00 in that environment's kernel: the real setup cell (installing the helpers
-from a git repository tagged as the release, then what is missing, with real pip) and then
+from a git repository at the ref the Colab badge opens, then what is missing, with real pip) and then
 every other cell, offline.
 """
 
@@ -19,17 +19,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 
 import nbclient
 import nbformat
-import pytest
-
 import notebooks
-from helpers import colab
-from helpers.errors import CourseError
+import pytest
+import tomllib
 from notebooks import ROOT
+
+from helpers.env import colab
+from helpers.errors import CourseError
 
 PREINSTALLED = ["torch", "transformers", "sentence-transformers", "numpy", "matplotlib", "scikit-learn"]
 
@@ -183,10 +183,10 @@ def pyproject_pins() -> dict[str, str]:
 
 
 def release_repo(where: Path) -> Path:
-    """A git repository holding this checkout's package, tagged as the configured release.
+    """A git repository holding this checkout's package, at the ref the badges point at.
 
     GitHub is unreachable here, so the setup cell's install is pointed at this repository:
-    the same ``git+...@<release>`` requirement, with only the host swapped for a local path.
+    the same ``git+...@<branch>`` requirement, with only the host swapped for a local path.
     """
     src = where / "course.git"
     src.mkdir()
@@ -198,7 +198,7 @@ def release_repo(where: Path) -> Path:
     run(git + ["init", "-q"])
     run(git + ["add", "-A"])
     run(git + ["commit", "-q", "-m", "release"])
-    run(git + ["tag", notebooks.config()["release"]])
+    run(git + ["branch", "-M", notebooks.config()["branch"]])  # the ref the Colab badge opens
     return src
 
 

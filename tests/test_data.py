@@ -10,6 +10,7 @@ from statistics import mean
 import pytest
 
 from helpers import data, models
+from helpers.models import hub
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def test_sentence_pairs_spread_over_the_whole_scale():
 def test_analogies_use_whole_tokens_of_the_model_vocabulary():
     analogies = data.load_analogies()
     assert len(analogies) >= 60 and len({a.category for a in analogies}) >= 5
-    vocab = set((models._bundled(models.get_spec("all-MiniLM-L6-v2")) / "vocab.txt").read_text().split("\n"))
+    vocab = set((hub.bundled(models.get_spec("all-MiniLM-L6-v2")) / "vocab.txt").read_text().split("\n"))
     for a in analogies:
         for word in (a.a, a.b, a.c, a.d):
             assert word in vocab, f"{word!r} is not a whole token"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from helpers import doctor
-
 from notebooks import ROOT
+
+from helpers.env import doctor
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -36,10 +36,11 @@ def test_doctor_passes_on_this_machine():
 def test_doctor_fails_when_the_course_model_is_missing(monkeypatch):
     """No cache, no Hub, no bundled copy: FAIL for the default encoder."""
     from helpers import models
+    from helpers.models import hub
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(models, "_bundled", lambda spec: None)
-    monkeypatch.setattr(models, "_from_cache", lambda spec, d: None)
+    monkeypatch.setattr(hub, "bundled", lambda spec: None)
+    monkeypatch.setattr(hub, "from_cache", lambda spec, d: None)
     models.hub_reachable.cache_clear()
     lines = doctor.check_models()
     models.hub_reachable.cache_clear()

@@ -5,10 +5,9 @@ from __future__ import annotations
 import importlib.metadata as md
 import re
 import subprocess
+
 import tomllib
-
 import yaml
-
 from notebooks import ROOT
 
 

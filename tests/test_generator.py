@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import nbformat
-import pytest
-
 import make_lessons
+import nbformat
 import notebooks
+import pytest
 
 
 def test_a_solution_region_becomes_a_stub_at_its_indentation():

@@ -12,13 +12,19 @@ import numpy as np
 import pytest
 
 from helpers import models
+from helpers.models import hub
 
 
 def test_registry_pins_full_revisions_and_licences():
     for name, spec in models.REGISTRY.items():
         assert spec.name == name
-        assert re.fullmatch(r"[0-9a-f]{40}", spec.revision), f"{name}: pin a full commit hash"
         assert spec.licence and spec.kind in {"encoder", "transformer", "cross-encoder"}
+        if isinstance(spec, models.TrainedSpec):  # course-trained: a recipe and a fingerprint, no Hub revision
+            assert not hasattr(spec, "repo_id") and not hasattr(spec, "revision")
+            assert re.fullmatch(r"[0-9a-f]{12}", spec.fingerprint()) and spec.train_seconds > 0
+            assert models.get_spec(spec.recipe.base).kind == "encoder"
+        else:
+            assert re.fullmatch(r"[0-9a-f]{40}", spec.revision), f"{name}: pin a full commit hash"
 
 
 @pytest.mark.parametrize(
@@ -59,7 +65,7 @@ def test_a_cached_copy_at_the_pinned_revision_wins_over_the_bundle(offline_empty
     spec = models.get_spec("all-MiniLM-L6-v2")
     bundle = offline_empty_cache / "bundle"
     repo_dir = bundle / ("models--" + spec.repo_id.replace("/", "--"))
-    shutil.copytree(models._bundled(spec), repo_dir / "snapshots" / spec.revision)
+    shutil.copytree(hub.bundled(spec), repo_dir / "snapshots" / spec.revision)
     monkeypatch.setenv("COURSE_MODEL_DIR", str(bundle))
     assert models.locate("all-MiniLM-L6-v2").source == "cache"
     # a snapshot at another revision is never used

@@ -6,7 +6,6 @@ import re
 
 import nbformat
 import pytest
-
 import render_html
 from notebooks import SOLUTIONS
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from helpers import data, models, reranker
+from helpers.models import copies, hub, load
 
 TINY = reranker.Recipe(layers=1, epochs=1, batch_size=2, limit=6)
 
@@ -105,7 +106,7 @@ def test_a_trained_copy_is_not_retrained_and_is_found_in_cache_or_bundle(tiny_mo
     assert reranker.train(tiny_model.parent, TINY) == tiny_model
     assert "already trained" in capsys.readouterr().out
     assert (tiny_model / "training.json").stat().st_mtime_ns == stamp
-    monkeypatch.setattr("helpers.embed.cache_root", lambda: cache)
+    monkeypatch.setattr("helpers.core.paths.cache_root", lambda: cache)
     assert reranker.find_trained(TINY) == tiny_model
     bundled = tmp_path / "course" / tiny_model.name  # the workshop bundle's layout (helpers.bundle)
     shutil.copytree(tiny_model, bundled)
@@ -121,16 +122,16 @@ def test_an_interrupted_training_leaves_nothing_that_looks_finished(tmp_path, mo
     with pytest.raises(KeyboardInterrupt):
         reranker.train(tmp_path, TINY)
     assert list(tmp_path.iterdir()) == []
-    monkeypatch.setattr("helpers.embed.cache_root", lambda: tmp_path)
+    monkeypatch.setattr("helpers.core.paths.cache_root", lambda: tmp_path)
     monkeypatch.delenv("COURSE_MODEL_DIR", raising=False)
     assert reranker.find_trained(TINY) is None
 
 
 def test_load_reranker_falls_back_to_the_course_copy_and_says_so(tiny_model, monkeypatch, capsys):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(models, "_from_cache", lambda spec, cache_dir: None)  # no ms-marco anywhere
-    monkeypatch.setattr(reranker, "find_trained", lambda recipe=reranker.RECIPE: tiny_model)
-    monkeypatch.setattr(models, "_LOADED", {})
+    monkeypatch.setattr(hub, "from_cache", lambda spec, cache_dir: None)  # no ms-marco anywhere
+    monkeypatch.setattr(copies, "find_trained", lambda name="course-reranker", recipe=None: tiny_model)
+    monkeypatch.setattr(load, "_LOADED", {})
     model = models.load_reranker()
     out = capsys.readouterr().out
     assert "ms-marco-MiniLM-L-6-v2 is unavailable" in out and "trained by this course" in out
@@ -141,17 +142,19 @@ def test_load_reranker_falls_back_to_the_course_copy_and_says_so(tiny_model, mon
 
 def test_load_reranker_names_the_fix_when_there_is_no_copy(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(models, "_from_cache", lambda spec, cache_dir: None)
-    monkeypatch.setattr(reranker, "find_trained", lambda recipe=reranker.RECIPE: None)
-    monkeypatch.setattr(models, "_LOADED", {})
-    with pytest.raises(models.ModelUnavailableError, match="python -m helpers train-reranker"):
+    monkeypatch.setattr(hub, "from_cache", lambda spec, cache_dir: None)
+    monkeypatch.setattr(copies, "find_trained", lambda name="course-reranker", recipe=None: None)
+    monkeypatch.setattr(load, "_LOADED", {})
+    with pytest.raises(models.ModelUnavailableError, match="python -m helpers train-reranker") as info:
         models.load_reranker()
+    assert info.value.reason == "not-trained" and info.value.model == "course-reranker"
 
 
 def test_the_command_line_trains_once(tiny_model, cache, monkeypatch, capsys):
     from helpers.__main__ import main
 
-    monkeypatch.setattr(reranker, "RECIPE", TINY)  # the command trains the course's RECIPE
-    monkeypatch.setattr("helpers.embed.cache_root", lambda: cache)
+    spec = models.get_spec("course-reranker")  # the command trains the registry's recipe
+    monkeypatch.setitem(models.REGISTRY, "course-reranker", dataclasses.replace(spec, recipe=TINY))
+    monkeypatch.setattr("helpers.core.paths.cache_root", lambda: cache)
     assert main(["train-reranker"]) == 0
     assert f"already trained: {tiny_model}" in capsys.readouterr().out

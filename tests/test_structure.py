@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-import pytest
-
 import notebooks
+import pytest
 from notebooks import LESSONS, ROOT, SOLUTIONS
 
 SOLUTION_NAMES = sorted(p.name for p in SOLUTIONS.glob("*.ipynb"))

@@ -8,10 +8,13 @@ set -euo pipefail
 py="$1"
 version="2.13.0"
 cpu_index="https://download.pytorch.org/whl/cpu"
+# The probe below downloads the 183 MB wheel to see whether a local copy exists: remove it after.
+probe="$(mktemp -d)"
+trap 'rm -rf "$probe"' EXIT
 
 if "$py" -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '$version')" 2>/dev/null; then
   echo "torch $version already installed"
-elif "$py" -m pip download -q --no-deps --no-index -d "$(mktemp -d)" "torch==$version" >/dev/null 2>&1; then
+elif "$py" -m pip download -q --no-deps --no-index -d "$probe" "torch==$version" >/dev/null 2>&1; then
   echo "torch $version: using the local CPU wheel"
   "$py" -m pip install -q "torch==$version"
 elif [ "$(uname -s)" = "Darwin" ]; then

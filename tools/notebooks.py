@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 import nbformat
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -16,7 +16,7 @@ BADGE_LINE_START = "[![Open In Colab]"
 
 
 def config() -> dict:
-    """The ``[tool.course]`` table of pyproject.toml: github repo, branch, release."""
+    """The ``[tool.course]`` table of pyproject.toml: github repo and branch (the one ref badges and installs use)."""
     with open(ROOT / "pyproject.toml", "rb") as f:
         return tomllib.load(f)["tool"]["course"]
 
@@ -57,7 +57,7 @@ SETUP_CELL = """\
 import sys
 
 if "google.colab" in sys.modules:
-    %pip install -q --no-deps "embeddings-course-helpers @ git+https://github.com/{github}@{release}"
+    %pip install -q --no-deps "embeddings-course-helpers @ git+https://github.com/{github}@{ref}"
     import helpers.colab
 
     helpers.colab.install_missing()
@@ -68,5 +68,6 @@ helpers.setup(seed=0)"""
 
 
 def setup_cell() -> str:
-    """The canonical setup cell, with this repository and release filled in."""
-    return SETUP_CELL.format(**config())
+    """The canonical setup cell: installs the helpers from the very ref the Colab badge opens."""
+    cfg = config()
+    return SETUP_CELL.format(github=cfg["github"], ref=cfg["branch"])

