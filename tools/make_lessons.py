@@ -1,6 +1,6 @@
 """Generate lessons/ from solutions/ (the only notebooks authors edit).
 
-    python tools/make_lessons.py          # normalize solutions/, write lessons/ and README table
+    python tools/make_lessons.py          # normalize solutions/, write lessons/, README table, lesson map
     python tools/make_lessons.py --check  # exit 1 if anything is stale (CI runs this)
 
 In a lesson, a region between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes
@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 # tools/ is on sys.path when this runs as a script, and in the tests (pytest's pythonpath).
+from lesson_map import docstring_files, helpers_column
 from notebooks import BADGE_LINE_START, LESSONS, ROOT, SOLUTIONS, badges, dumps, read, tags
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -87,7 +88,7 @@ def to_lesson(solution, name: str):
 
 def lesson_table(notebooks: dict[str, object]) -> str:
     """The README's lesson table, from each solution's title cell."""
-    rows = ["| # | lesson | you will learn | time | launch |", "|---|---|---|---|---|"]
+    rows = ["| # | lesson | you will learn | time | helpers used | launch |", "|---|---|---|---|---|---|"]
     for name, nb in notebooks.items():
         lines = nb.cells[0].source.splitlines()
         number, _, title = lines[0].lstrip("# ").partition(" · ")
@@ -95,7 +96,7 @@ def lesson_table(notebooks: dict[str, object]) -> str:
         time = re.search(r"\*\*Time:\*\*\s*([^·\n]+)", nb.cells[0].source)
         rows.append(
             f"| {number} | [{title}](lessons/{name}) | {subtitle} | "
-            f"{time.group(1).strip() if time else ''} | {badges(f'lessons/{name}')} |"
+            f"{time.group(1).strip() if time else ''} | {helpers_column(nb)} | {badges(f'lessons/{name}')} |"
         )
     return "\n".join(rows)
 
@@ -115,6 +116,7 @@ def build() -> dict[Path, str]:
     if start < 0 or end < 0:
         raise GenerationError(f"README.md needs the markers {README_START} and {README_END}")
     files[readme] = text[: start + len(README_START)] + "\n" + lesson_table(solutions) + "\n" + text[end:]
+    files.update(docstring_files(solutions))  # each helpers module names the lessons that use it
     return files
 
 
