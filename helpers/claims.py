@@ -14,6 +14,8 @@ Introduced in lesson 00; every lesson uses it.
 >>> claim("two plus two", 2 + 2, at_least=4)
 ✔ two plus two: 4 (claim: ≥ 4)
 4
+
+Lessons: 00, 01, 02, 03, 04, 05, 06.
 """
 
 from __future__ import annotations

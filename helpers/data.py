@@ -11,6 +11,8 @@ One corpus for every lesson (see ``helpers/data/course/DATACARD.md``):
 
 Every loader checks its file and raises :class:`DataError` naming the file, line and
 problem. Introduced in lesson 00; every lesson uses it.
+
+Lessons: 01, 02, 03, 04, 05, 06.
 """
 
 from __future__ import annotations

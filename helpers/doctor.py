@@ -1,4 +1,7 @@
-"""The doctor's old home: see :mod:`helpers.env.doctor`. Introduced in lesson 00."""
+"""The doctor's old home: see :mod:`helpers.env.doctor`. Introduced in lesson 00.
+
+Lessons: 00.
+"""
 
 from __future__ import annotations
 

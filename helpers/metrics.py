@@ -7,6 +7,8 @@ scikit-learn's ``ndcg_score`` do. Introduced in lesson 03; lesson 06 evaluates w
 
 >>> ndcg_at_k(["a", "b"], {"b": 2}, k=10)  # the one relevant passage at rank 2
 0.6309...
+
+Lessons: 02, 05, 06.
 """
 
 from __future__ import annotations

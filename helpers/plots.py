@@ -11,6 +11,8 @@ set of labels, so a topic keeps its colour in every figure.
 >>> ax = scatter_2d(np.array([[0.0, 0.0], [1.0, 1.0]]), ["cats", "dogs"], title="Two points")
 >>> [t.get_text() for t in ax.get_legend().get_texts()]
 ['cats', 'dogs']
+
+Lessons: 04.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ Introduced in lesson 02, which builds each strategy by hand first and shows that
 >>> mask = np.array([[1, 1, 0]])                                 # the last token is padding
 >>> pool(hidden, mask, "mean", normalize=False)
 array([[2., 0.]], dtype=float32)
+
+Lessons: 02.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ the libraries' Euclidean defaults are used throughout.
 (50, 2)
 >>> neighbours_kept(x, x, k=5)
 1.0
+
+Lessons: 04.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ matches the classic Lucene formula. Words are lower-cased, English stop words dr
 the rest stemmed (PyStemmer), so "barking" matches "bark". Fusion (reciprocal rank, or
 normalized weighted scores) combines BM25 with dense retrieval; :class:`Reranker` reorders
 the top candidates with a cross-encoder. Introduced in lesson 03; lesson 06 builds on it.
+
+Lessons: 06.
 """
 
 from __future__ import annotations

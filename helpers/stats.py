@@ -17,6 +17,8 @@ before/after comparison.
 >>> mean_diff, low, high = paired_bootstrap([0.5, 0.7, 0.9, 0.6], [0.4, 0.6, 0.7, 0.6])
 >>> round(mean_diff, 3)
 0.1
+
+Lessons: 06.
 """
 
 from __future__ import annotations

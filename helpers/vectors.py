@@ -1,6 +1,8 @@
 """Vector math the lessons teach first by hand, then call: validate, normalize, cosine, top-k.
 
 Introduced in lesson 03 (similarity); lessons 05 and 06 build on it.
+
+Lessons: 03.
 """
 
 from __future__ import annotations

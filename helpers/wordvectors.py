@@ -6,6 +6,8 @@ vectors, with neighbours and analogies like word2vec's. Lesson 05 searches it.
 >>> wv = WordVectors(["cat", "dog", "car"], np.array([[1.0, 0.1], [0.9, 0.2], [0.0, 1.0]]))
 >>> [word for word, _ in wv.neighbours("cat", k=2)]
 ['dog', 'car']
+
+Lessons: 01, 05.
 """
 
 from __future__ import annotations

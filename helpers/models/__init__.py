@@ -8,6 +8,8 @@
 - :mod:`~helpers.models.load`: load once per kernel and say which copy ran.
 
 Loading never imports training code (:mod:`helpers.train`). Introduced in lesson 00.
+
+Lessons: 00, 01, 02, 03, 04, 05, 06.
 """
 
 from __future__ import annotations

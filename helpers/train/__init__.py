@@ -8,6 +8,8 @@
 the Hub model it stands in for) is here, else says how long training takes and trains
 with a progress bar. Loading (:mod:`helpers.models`) never imports this package.
 Used in lesson 06.
+
+Lessons: 06.
 """
 
 from __future__ import annotations
