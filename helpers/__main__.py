@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -25,6 +26,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_prefetch(args: argparse.Namespace) -> int:
     """Fill a workshop bundle (or this machine's cache); exit 0 when every lesson can run from it."""
     from helpers.env import prefetch
+    from helpers.errors import CourseError
 
     where = f"workshop bundle {Path(args.dir).resolve()}" if args.dir else "your Hugging Face cache"
     print(f"Prefetching the course's models into the {where}", flush=True)
@@ -32,6 +34,9 @@ def cmd_prefetch(args: argparse.Namespace) -> int:
         report = prefetch.build(Path(args.dir) if args.dir else None)
     except OSError as exc:  # a read-only stick, a missing drive, no permission
         print(f"FAIL  cannot write there: {exc}. Build the bundle in a writable folder, then copy it.")
+        return 1
+    except CourseError as exc:  # a folder whose manifest this course did not write
+        print(f"FAIL  {exc}")
         return 1
     for o in report.outcomes:
         level = "OK" if o.usable else ("FAIL" if o.required else "SKIP")
@@ -55,7 +60,7 @@ def cmd_prefetch(args: argparse.Namespace) -> int:
     print("Every lesson can run from this folder" + (
         f"; optional, not fetched: {', '.join(skipped)} (run again online to add them)." if skipped else "."))
     if args.dir:
-        print(f"Bundle ready. On each laptop: export COURSE_MODEL_DIR={report.target}")
+        print(f"Bundle ready. On each laptop: export COURSE_MODEL_DIR={shlex.quote(str(report.target))}")
     return 0
 
 

@@ -4,8 +4,10 @@ Every lesson calls :func:`encode` on the course corpus; the first call encodes (
 bar shows it), later calls in any kernel read the cache in milliseconds.
 
 The cache is keyed by everything that changes the vectors: model id and pinned revision,
-normalization, maximum sequence length, pooling, and the exact texts. Each entry is an
-``.npy`` file plus a ``.json`` record (no pickle) that holds the array's SHA-256. Files are
+the sha256 of the copy's weights, normalization, maximum sequence length, pooling, and the
+exact texts. Each entry is an ``.npy`` file plus a ``.json`` record (no pickle) that holds
+its own key and the array's SHA-256; only regular files of the expected size are read. A
+disk that is full, read-only or size-limited costs the cache, never the vectors. Files are
 written to a temporary name and renamed into place, so a killed kernel leaves no half
 entry and two kernels writing the same entry each leave a whole one. An entry that fails
 its checks is reported once, recomputed and replaced.
@@ -17,6 +19,7 @@ Lessons: 01, 02, 03, 04, 05, 06.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,6 +32,7 @@ import numpy as np
 from helpers import models
 from helpers.core import paths
 from helpers.core.atomic import atomic_write, sweep
+from helpers.core.files import read_json, regular_size
 from helpers.core.validate import check_texts
 
 __all__ = ["cache_dir", "cache_root", "check_texts", "encode"]
@@ -46,12 +50,17 @@ def cache_dir() -> Path:
     return paths.embeddings_dir()
 
 
-def cache_key(spec: models.ModelSpec, texts: list[str], normalize: bool, config: str) -> str:
-    """SHA-256 over every input that changes the vectors (``config``: see :func:`model_config`)."""
+def cache_key(spec: models.ModelSpec, texts: list[str], normalize: bool, config: str,
+              weights: str | None = None) -> str:
+    """SHA-256 over every input that changes the vectors (``config``: see :func:`model_config`).
+
+    ``weights`` is the sha256 of the copy's weights (:func:`helpers.models.weights_digest`):
+    two copies at the same revision with different weights never share an entry.
+    """
     # "normalize": "pre-normalize" marks vectors taken before the model's Normalize stage; the
     # first cache format stored unit vectors under normalize=False, so old entries never match.
     identity = {"model": spec.repo_id, "revision": spec.revision, "normalize": normalize or "pre-normalize",
-                "config": config, "texts": texts}
+                "config": config, "weights": weights, "texts": texts}
     return hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -64,21 +73,69 @@ def model_config(path: Path) -> str:
     return "\n".join((path / f).read_text() if (path / f).is_file() else "" for f in files)
 
 
-def _read(npy: Path, meta: Path, n: int) -> np.ndarray | None:
-    """The cached array if the entry is whole and matches its record, else None."""
-    if not meta.exists():
-        return None
+MAX_DIM = 1 << 16  # a record claiming wider vectors is damaged
+
+
+def _load_npy(npy: Path, n: int, dim: int) -> np.ndarray:
+    """The (n, dim) float32 array in ``npy``, read only after its size and header say exactly that.
+
+    Never opens a FIFO or a device, never allocates what a forged header claims.
+    """
+    size = regular_size(npy)
+    if size is None or not n * dim * 4 < size <= n * dim * 4 + 4096:
+        raise ValueError(f"{npy.name} is not a regular file of the expected size")
+    with open(npy, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"{npy.name} has .npy format {version}, not one np.save writes for this array")
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(f)
+        if shape != (n, dim) or fortran or dtype != np.dtype("<f4") or size - f.tell() != n * dim * 4:
+            raise ValueError(f"{npy.name} holds {shape} {dtype}, expected ({n}, {dim}) float32")
+        return np.fromfile(f, dtype="<f4", count=n * dim).reshape(n, dim)
+
+
+def _read(npy: Path, meta: Path, n: int, key: str, spec: models.ModelSpec) -> np.ndarray | None:
+    """The cached array if the entry is whole and matches its record and ``key``, else None.
+
+    Anything else where an entry should be (a FIFO, a symlink to a device, a forged header,
+    another entry's record) reads as damaged: warned about once, recomputed and replaced.
+    """
+    if not os.path.lexists(meta):
+        return None  # no entry: the usual miss
     try:
-        record = json.loads(meta.read_text())
-        emb = np.load(npy, allow_pickle=False)
-        ok = (emb.dtype == np.float32 and emb.shape == (n, record["dim"])
-              and hashlib.sha256(emb.tobytes()).hexdigest() == record["sha256"])
+        record = read_json(meta, max_bytes=64 << 10)
+        dim = record["dim"]
+        if not (isinstance(dim, int) and 0 < dim <= MAX_DIM and record["n"] == n and record["key"] == key
+                and record["model"] == spec.repo_id and record["revision"] == spec.revision):
+            raise ValueError("the record is for another entry")
+        emb = _load_npy(npy, n, dim)
+        ok = hashlib.sha256(emb.tobytes()).hexdigest() == record["sha256"]
     except (OSError, ValueError, KeyError, TypeError, EOFError):
         ok = False
     if not ok:
         warnings.warn(f"embedding cache entry {npy.name} is damaged; recomputing it", stacklevel=3)
         return None
     return emb
+
+
+def _write(npy: Path, meta: Path, emb: np.ndarray, record: dict) -> None:
+    """Store an entry; on a full, read-only or size-limited disk, warn once and store nothing.
+
+    :func:`~helpers.core.atomic_write` removes its temporary when a write fails, and a
+    half-stored entry (the array without its record) is removed too.
+    """
+    try:
+        sweep(npy.parent, ("*.tmp",))  # what killed writes left behind
+        atomic_write(npy, lambda f: np.save(f, emb, allow_pickle=False))
+        atomic_write(meta, json.dumps(record, indent=1))
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            if regular_size(npy) is not None and regular_size(meta) is None:
+                npy.unlink()
+        warnings.warn(f"could not cache the embeddings in {npy.parent} ({exc.strerror or exc}); "
+                      "returning them uncached (set COURSE_CACHE_DIR to a writable folder to cache them)",
+                      stacklevel=3)
 
 
 def _unnormalized(encoder, texts: list[str], model: str, batch_size: int) -> np.ndarray:
@@ -108,10 +165,11 @@ def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normali
     spec = models.get_spec(model)
     if spec.kind != "encoder":
         raise ValueError(f"{model} is a {spec.kind}, not a sentence encoder")
-    key = cache_key(spec, texts, normalize, model_config(models.locate(model).path))
+    copy = models.locate(model)  # checked: no code of its own, the recorded weights
+    key = cache_key(spec, texts, normalize, model_config(copy.path), models.weights_digest(copy.path))
     npy, meta = cache_dir() / f"{key}.npy", cache_dir() / f"{key}.json"
     if cache:
-        emb = _read(npy, meta, len(texts))
+        emb = _read(npy, meta, len(texts), key, spec)
         if emb is not None:
             return emb
     encoder = models.load_encoder(model, quiet=True)
@@ -122,10 +180,9 @@ def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normali
     else:
         emb = _unnormalized(encoder, texts, model, batch_size)
     if cache:
-        sweep(npy.parent, ("*.tmp",))  # what killed writes left behind
-        atomic_write(npy, lambda f: np.save(f, emb, allow_pickle=False))
-        record = {"model": spec.repo_id, "revision": spec.revision, "normalize": normalize,
+        record = {"key": key, "model": spec.repo_id, "revision": spec.revision,
+                  "weights": models.weights_digest(copy.path), "normalize": normalize,
                   "max_seq_length": encoder.max_seq_length, "n": len(texts), "dim": int(emb.shape[1]),
                   "sha256": hashlib.sha256(emb.tobytes()).hexdigest()}
-        atomic_write(meta, json.dumps(record, indent=1))
+        _write(npy, meta, emb, record)
     return emb

@@ -9,6 +9,8 @@ runs on one folder never remove each other's work.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import shutil
 import tempfile
@@ -19,7 +21,9 @@ from typing import IO
 
 __all__ = ["PARTIAL", "atomic_folder", "atomic_write", "sweep"]
 
-PARTIAL = ".partial-"  # prefix of temporary folders; ".tmp" is the suffix of temporary files
+# Prefix of every temporary this course writes (".tmp" is also the suffix of temporary files).
+# Unique to the course, so a sweep never takes a user's own ".partial-*" items for ours.
+PARTIAL = ".course-partial-"
 STALE_AFTER = 24 * 3600  # seconds: a temporary this old is stale whatever its process
 
 
@@ -27,26 +31,46 @@ def _tag() -> str:
     return f"{PARTIAL}{os.getpid()}-"
 
 
+@functools.lru_cache(maxsize=1)
+def _umask() -> int:
+    """This process's umask (read once: setting it back and forth is not thread-safe)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _public(path: Path, mode: int) -> None:
+    """Give a temporary the mode an ordinary file or folder gets (0644 / 0755 under umask 022).
+
+    ``tempfile`` creates them 0600 / 0700, which would keep a bundle on a shared folder
+    unreadable to every other user.
+    """
+    os.chmod(path, mode & ~_umask())
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object] | bytes | str) -> Path:
-    """Write ``path`` atomically; ``write`` is the content, or a function given the open binary file."""
-    if not (callable(write) or isinstance(write, (bytes, str))):
-        raise TypeError(f"write must be bytes, str or a function of the open file, got {type(write).__name__}")
+    """Write ``path`` atomically; ``write`` is the content, or a function given the open binary file.
+
+    On any failure (a full disk, a size limit, a read-only folder) the temporary is removed
+    before the error propagates, so a failed write never leaves a partial file behind.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=_tag() + path.name + ".", suffix=".tmp",
-                                     delete=False) as tmp:
-        try:
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=_tag() + path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as tmp:
             if callable(write):
                 write(tmp)
             else:
                 tmp.write(write.encode() if isinstance(write, str) else write)
             tmp.flush()
             os.fsync(tmp.fileno())
-        except BaseException:
-            tmp.close()
-            os.unlink(tmp.name)
-            raise
-    os.replace(tmp.name, path)
+        _public(Path(name), 0o666)
+        os.replace(name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
     return path
 
 
@@ -65,6 +89,7 @@ def atomic_folder(dest: Path, fill: Callable[[Path], object]) -> Path:
         fill(tmp)
         if not any(tmp.iterdir()):
             raise RuntimeError(f"nothing was written for {dest.name}")
+        _public(tmp, 0o777)
         if dest.exists():
             old = Path(tempfile.mkdtemp(prefix=_tag() + "old-", dir=dest.parent))
             dest.rename(old / dest.name)

@@ -8,7 +8,14 @@ __all__ = ["check_positive_int", "check_texts"]
 
 
 def check_texts(texts: Sequence[str]) -> list[str]:
-    """Return ``texts`` as a list after checking it is a non-empty list of non-blank strings."""
+    """Return ``texts`` as a list after checking it is a non-empty list of non-blank strings.
+
+    Every text must also be valid Unicode: a lone surrogate such as ``"\\ud800"`` (what a
+    badly decoded file or a JSON escape can leave) cannot be written as UTF-8, so no
+    tokenizer or cache can take it. It is refused with a ValueError naming the text and
+    the character, rather than silently replaced: a replaced character would change the
+    vectors without the learner knowing. Fix it with ``text.encode("utf-8", "replace").decode()``.
+    """
     if isinstance(texts, str):
         raise TypeError("texts must be a list of strings, not one string; wrap it: [text]")
     if not isinstance(texts, Sequence):
@@ -20,6 +27,13 @@ def check_texts(texts: Sequence[str]) -> list[str]:
             raise TypeError(f"texts[{i}] is {type(t).__name__}, not a string")
         if not t.strip():
             raise ValueError(f"texts[{i}] is empty or blank; remove it before encoding")
+        try:
+            t.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"texts[{i}] holds a character that is not valid Unicode ({t[exc.start]!r} at position "
+                f"{exc.start}, a lone surrogate); fix the text, e.g. text.encode('utf-8', 'replace').decode()"
+            ) from None
     return list(texts)
 
 

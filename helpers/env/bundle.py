@@ -27,13 +27,21 @@ from pathlib import Path
 from typing import Any
 
 from helpers.core.atomic import PARTIAL, atomic_folder, atomic_write
+from helpers.core.files import read_json
+from helpers.errors import CourseError
 from helpers.models.copies import EXTRAS_DIR, find_extra
 from helpers.models.hub import ALLOW_PATTERNS, snapshot_dir
+from helpers.models.integrity import MANIFEST, WEIGHTS, weights_digest
 
-__all__ = ["EXTRAS_DIR", "MANIFEST", "PARTIAL", "add_folder", "check", "copy_tree", "find_extra",
+__all__ = ["EXTRAS_DIR", "MANIFEST", "PARTIAL", "BundleError", "add_folder", "check", "copy_tree", "find_extra",
            "install_folder", "record", "snapshot_dir", "wanted"]
 
-MANIFEST = "course-bundle.json"
+class BundleError(CourseError):
+    """A folder whose ``course-bundle.json`` this course did not write (``path`` names the manifest)."""
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 def wanted(path: Path) -> bool:
@@ -77,12 +85,43 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _foreign(manifest: object) -> str:
+    """What makes ``manifest`` not one of ours ("" when it is: items of path and files with bytes and sha256)."""
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("items"), dict):
+        return "it has no \"items\" table"
+    for name, item in manifest["items"].items():
+        if not (isinstance(item, dict) and isinstance(item.get("path"), str) and isinstance(item.get("files"), dict)
+                and all(isinstance(f, dict) and isinstance(f.get("bytes"), int) and isinstance(f.get("sha256"), str)
+                        for f in item["files"].values())):
+            return f"its item {name!r} lacks a path or files with bytes and sha256"
+    return ""
+
+
+def _digest(path: Path) -> str | None:
+    """sha256 of ``path``: remembered for weights files (see :func:`helpers.models.weights_digest`)."""
+    if path.name == WEIGHTS:
+        return weights_digest(path.parent)
+    return _sha256(path)
+
+
 def read_manifest(root: Path) -> dict[str, Any]:
-    """The bundle's manifest, or an empty one when there is none (or it is unreadable)."""
+    """The bundle's manifest, or an empty one when there is none (or it is not JSON).
+
+    A JSON ``course-bundle.json`` of another shape (another tool's file of that name) is a
+    :class:`BundleError`: this course neither trusts nor overwrites it.
+    """
     try:
-        return json.loads((root / MANIFEST).read_text())
+        manifest = read_json(root / MANIFEST)
     except (OSError, ValueError):
+        manifest = None
+    if manifest is None:
         return {"format": 1, "items": {}}
+    problem = _foreign(manifest)
+    if problem:
+        raise BundleError(f"{root / MANIFEST} was not written by this course ({problem}); point "
+                          f"COURSE_MODEL_DIR / prefetch --dir at another folder, or remove that file",
+                          path=root / MANIFEST)
+    return manifest
 
 
 def record(root: Path, name: str, folder: Path, revision: str | None) -> None:
@@ -98,7 +137,9 @@ def record(root: Path, name: str, folder: Path, revision: str | None) -> None:
 def check(root: Path, *, deep: bool = True, names: list[str] | None = None) -> dict[str, list[str]]:
     """Compare a bundle with its manifest: ``{item: [problems]}``, empty lists when whole.
 
-    ``deep`` also compares sha256 (about a second per 100 MB); otherwise sizes only.
+    ``deep`` compares every file's sha256 (about a second per 100 MB); otherwise sizes, and
+    the sha256 of the weights (``*.safetensors``), computed once per file and remembered
+    (:func:`helpers.models.weights_digest`), so a same-size swapped file is caught.
     Reads only, so it runs on a read-only stick or a laptop's copy of one.
     """
     manifest = read_manifest(root)
@@ -115,7 +156,7 @@ def check(root: Path, *, deep: bool = True, names: list[str] | None = None) -> d
             elif path.stat().st_size != expected["bytes"]:
                 problems.append(f"{rel} has {path.stat().st_size} bytes, expected {expected['bytes']}"
                                 " (an interrupted copy?)")
-            elif deep and _sha256(path) != expected["sha256"]:
+            elif (deep or path.name.endswith(".safetensors")) and _digest(path) != expected["sha256"]:
                 problems.append(f"{rel} differs from the copy prefetch wrote (sha256)")
         result[name] = problems
     return result

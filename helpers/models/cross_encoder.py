@@ -13,7 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from helpers.core.validate import check_positive_int
+from helpers.models.integrity import check_safe
+
 __all__ = ["CourseCrossEncoder"]
+
+MIN_PART = 8  # word pieces: the least room a query or a passage can be given
 
 
 class CourseCrossEncoder:
@@ -28,14 +33,25 @@ class CourseCrossEncoder:
 
         if not Path(path, "config.json").is_file():
             raise FileNotFoundError(f"no model at {path}: train one with `python -m helpers train-reranker`")
-        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self.model = AutoModel.from_pretrained(path, local_files_only=True, use_safetensors=True).eval()
-        self.max_length = max_length
+        self.max_length = check_positive_int("max_length", max_length)
+        if max_length < 2 * MIN_PART + 3:
+            raise ValueError(f"max_length must be at least {2 * MIN_PART + 3} word pieces, got {max_length}")
+        check_safe(Path(path))  # no code of its own, before transformers reads a config
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+        self.model = AutoModel.from_pretrained(path, local_files_only=True, use_safetensors=True,
+                                               trust_remote_code=False).eval()
 
     def scores(self, queries: list[str], passages: list[str]) -> Any:
-        """Cosines as a torch tensor (differentiable when the model is in training mode)."""
+        """Cosines as a torch tensor (differentiable when the model is in training mode).
+
+        A pair longer than ``max_length`` word pieces loses the end of its passage; a query so
+        long that it would leave the passage fewer than half the pieces is cut to that half
+        first (what a plain ``only_second`` truncation cannot do: it fails with a bare
+        "Truncation error" from 253 query pieces on).
+        """
         import torch
 
+        queries = [self._fit_query(q) for q in queries]
         batch = self.tokenizer(queries, passages, truncation="only_second", max_length=self.max_length,
                                padding=True, return_tensors="pt")
         hidden = self.model(**batch).last_hidden_state
@@ -45,12 +61,19 @@ class CourseCrossEncoder:
         passage = (hidden * real * second).sum(1) / (real * second).sum(1).clamp(min=1)
         return torch.nn.functional.cosine_similarity(query, passage)
 
+    def _fit_query(self, query: str) -> str:
+        """``query``, cut to half of ``max_length`` word pieces when longer (room for the passage)."""
+        room = self.max_length // 2 - 1  # [CLS] query [SEP]: the query's half of the pair
+        ids = self.tokenizer(query, add_special_tokens=False)["input_ids"]
+        return query if len(ids) <= room else self.tokenizer.decode(ids[:room])
+
     def predict(self, pairs: Any, batch_size: int = 32, show_progress_bar: bool = False, **_: object) -> Any:
         """Scores for (query, passage) pairs, as a float32 array."""
         import numpy as np
         import torch
         from tqdm.auto import tqdm
 
+        check_positive_int("batch_size", batch_size)
         pairs = list(pairs)
         if pairs and isinstance(pairs[0], str):  # one pair, as CrossEncoder accepts
             pairs = [pairs]

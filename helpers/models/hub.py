@@ -1,7 +1,8 @@
 """The Hugging Face side of model access: is the Hub reachable, what is in a cache, download.
 
 The Hub check never hangs: ``HF_HUB_OFFLINE`` (read by :func:`helpers.core.hub_offline`)
-skips it, otherwise one TCP connection with a short timeout, in a daemon thread, decides.
+skips it, otherwise one bounded probe (TCP connect and TLS handshake, in a daemon thread)
+decides, once per process.
 Used by every lesson through :func:`helpers.models.copies`.
 """
 
@@ -14,40 +15,83 @@ import importlib.util
 import os
 import socket
 import threading
+import urllib.parse
 from pathlib import Path
 
 from helpers.core.env import hub_offline
 from helpers.models.registry import ModelSpec
 
-__all__ = ["ALLOW_PATTERNS", "bundle_label", "bundled", "download", "from_cache", "hub_reachable",
-           "snapshot_dir"]
+__all__ = ["ALLOW_PATTERNS", "PROBE_SECONDS", "bundle_label", "bundled", "download", "endpoint", "from_cache",
+           "hub_reachable", "snapshot_dir"]
 
 # Files a course model needs; skips ONNX/OpenVINO exports and pickle-based .bin weights.
 ALLOW_PATTERNS = ["*.json", "*.txt", "*.safetensors", "*.md"]
 
 
-@functools.lru_cache(maxsize=1)
-def hub_reachable(timeout: float = 1.5) -> bool:
-    """True when the Hub answers a TCP connection within ``timeout`` seconds.
+PROBE_SECONDS = 3.0  # connect plus TLS handshake; the Hub answers in well under a second
 
-    Runs in a daemon thread so that a stuck DNS lookup cannot hold the caller either.
-    """
-    if hub_offline():
+
+def endpoint() -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of ``$HF_ENDPOINT`` (default ``https://huggingface.co``), port included."""
+    url = urllib.parse.urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    scheme = url.scheme or "https"
+    try:
+        port = url.port
+    except ValueError:  # "host:notaport": nothing can be reached there
+        port = None
+    return scheme, url.hostname or "", port or (443 if scheme == "https" else 80)
+
+
+def _answers(scheme: str, host: str, port: int, timeout: float) -> bool:
+    """True when ``host:port`` accepts a connection and, for https, completes a TLS handshake."""
+    import ssl
+
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        if scheme != "https":
+            return True
+        # Only "does it answer TLS": the download itself verifies certificates.
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        sock.settimeout(timeout)
+        with context.wrap_socket(sock, server_hostname=host):
+            return True
+
+
+@functools.lru_cache(maxsize=4)
+def _probe(scheme: str, host: str, port: int, timeout: float) -> bool:
+    """One bounded probe per endpoint per process, in a daemon thread (a stuck DNS lookup cannot hold us)."""
+    if not host:
         return False
-    host = os.environ.get("HF_ENDPOINT", "https://huggingface.co").split("://")[-1].split("/")[0]
     result: list[bool] = []
 
     def probe() -> None:
         try:
-            socket.create_connection((host, 443), timeout=timeout).close()
-            result.append(True)
-        except OSError:
+            result.append(_answers(scheme, host, port, timeout))
+        except (OSError, ValueError):  # refused, timed out, TLS failed, no DNS
             result.append(False)
 
-    thread = threading.Thread(target=probe, daemon=True)
+    thread = threading.Thread(target=probe, daemon=True, name="hub-probe")
     thread.start()
-    thread.join(timeout + 0.5)
+    thread.join(2 * timeout + 0.5)  # connect, then handshake, each bounded by ``timeout``
     return bool(result and result[0])
+
+
+def hub_reachable(timeout: float = PROBE_SECONDS) -> bool:
+    """True when the Hub (``$HF_ENDPOINT``'s own host and port) answers within a few seconds.
+
+    "Answers" means the TCP connection opens *and*, for https, the TLS handshake completes:
+    a captive portal or a broken proxy that accepts connections and then says nothing is
+    unreachable (huggingface_hub itself would wait minutes on it). Decided before any Hub
+    call, once per endpoint per process (``hub_reachable.cache_clear()`` forgets it);
+    ``HF_HUB_OFFLINE`` skips the probe.
+    """
+    if hub_offline():
+        return False
+    return _probe(*endpoint(), float(timeout))
+
+
+hub_reachable.cache_clear = _probe.cache_clear  # type: ignore[attr-defined]
 
 
 def snapshot_dir(root: Path, spec: ModelSpec) -> Path:

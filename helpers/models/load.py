@@ -1,6 +1,7 @@
 """Loading registered models, once per kernel, saying which copy ran.
 
-Safetensors only; never ``trust_remote_code``. Torch is imported (and seeded from
+Safetensors only; ``trust_remote_code=False`` everywhere, and a folder that carries code
+of its own is refused before loading (:mod:`helpers.models.integrity`). Torch is imported (and seeded from
 ``COURSE_SEED``) only when a model is first loaded. Used by every lesson.
 """
 
@@ -27,14 +28,19 @@ _LOADED: dict[tuple[str, str], tuple[Any, ModelCopy]] = {}
 
 
 def _load(kind: str, name: str, quiet: bool, build: Callable[[Path], Any]) -> Any:
-    """Build a model from the copy :func:`locate` gives once per kernel; say which copy ran, unless quiet."""
-    if (kind, name) in _LOADED:
+    """Build a model from the copy :func:`locate` gives once per kernel; say which copy ran, unless quiet.
+
+    A model loaded earlier is reused only while :func:`locate` still gives the same copy
+    (pointing ``COURSE_MODEL_DIR`` elsewhere loads the copy there), so the weights in memory
+    are always those whose digest keys the embedding cache.
+    """
+    started = time.perf_counter()
+    copy = locating.locate(name)
+    if (kind, name) in _LOADED and _LOADED[(kind, name)][1].path == copy.path:
         model, copy = _LOADED[(kind, name)]
         if not quiet:
             print(f"Using {copy.describe()} (loaded earlier)")
         return model
-    started = time.perf_counter()
-    copy = locating.locate(name)
     import torch
     from transformers.utils import logging as transformers_logging
 
@@ -65,7 +71,7 @@ def load_encoder(name: str = DEFAULT_ENCODER, *, quiet: bool = False) -> Sentenc
     def build(path: Path) -> SentenceTransformer:
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(str(path), device="cpu", local_files_only=True,
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True, trust_remote_code=False,
                                    model_kwargs={"use_safetensors": True})
 
     return _load("encoder", name, quiet, build)
@@ -80,8 +86,8 @@ def load_transformer(name: str = DEFAULT_ENCODER, *, quiet: bool = False) -> tup
     def build(path: Path) -> tuple[Any, Any]:
         from transformers import AutoModel, AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = AutoModel.from_pretrained(path, local_files_only=True, use_safetensors=True)
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+        model = AutoModel.from_pretrained(path, local_files_only=True, use_safetensors=True, trust_remote_code=False)
         return tokenizer, model.eval()
 
     return _load("transformer", name, quiet, build)
@@ -98,7 +104,7 @@ def load_cross_encoder(name: str = DEFAULT_RERANKER, *, quiet: bool = False) -> 
     def build(path: Path) -> CrossEncoder:
         from sentence_transformers import CrossEncoder
 
-        return CrossEncoder(str(path), device="cpu", local_files_only=True,
+        return CrossEncoder(str(path), device="cpu", local_files_only=True, trust_remote_code=False,
                             model_kwargs={"use_safetensors": True})
 
     return _load("cross-encoder", name, quiet, build)

