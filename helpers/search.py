@@ -63,6 +63,7 @@ def exact_search(q_emb: np.ndarray, emb: np.ndarray, k: int = 10) -> tuple[np.nd
     emb = as_matrix(emb, "emb", float32=True, finite=not small)  # the NumPy path checks its scores instead
     q_emb = as_matrix(q_emb, "q_emb", dim=emb.shape[1], float32=True)
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 < k <= emb.shape[0]:
+        as_matrix(emb, "emb")  # NaN in emb is the first thing to report
         raise ValueError(f"k must be an int between 1 and {emb.shape[0]} (rows of emb), got {k!r}")
     if small:
         return _numpy_knn(q_emb, emb, int(k))
