@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 from helpers.errors import CourseError
 
-__all__ = ["IndexFileError", "check_ids", "describe", "read", "write"]
+__all__ = ["IndexFileError", "check_ids", "read", "write"]
 
 FORMAT = 2  # metadata version: 2 added the checksums, the metric and the format itself
 METRIC = "inner_product"
@@ -64,7 +64,7 @@ def _sha256_ids(ids: list[str]) -> str:
     return hashlib.sha256(json.dumps(ids, ensure_ascii=True).encode()).hexdigest()
 
 
-def describe(index: Any) -> str:
+def _describe(index: Any) -> str:
     """What an index is made of, e.g. ``IndexRefineFlat(IndexIVFPQFastScan(nlist=4, pq=4x4))``."""
     import faiss
 
@@ -80,14 +80,20 @@ def describe(index: Any) -> str:
         details.append(f"sq={own.sq.qtype}")
     for inner in ("base_index", "storage"):
         if getattr(own, inner, None) is not None:
-            details.append(describe(getattr(own, inner)))
+            details.append(_describe(getattr(own, inner)))
     return f"{type(own).__name__}({', '.join(details)})"
 
 
-def write(index: Any, ids: list[str], factory: str, path: Path) -> Path:
+def write(index: Any, ids: Sequence[str], factory: str, path: str | Path) -> Path:
     """Write ``path`` and ``path.json`` atomically: each appears whole or not at all."""
     import faiss
 
+    from helpers.index_factory import parse
+
+    if not hasattr(index, "ntotal"):
+        raise TypeError(f"index must be a Faiss index, got {type(index).__name__}")
+    ids, path = check_ids(ids, int(index.ntotal)), Path(path)
+    parse(factory)
     path.parent.mkdir(parents=True, exist_ok=True)
     meta_path = _meta_path(path)
     tmp_index, tmp_meta = Path(f"{path}.tmp{os.getpid()}"), Path(f"{meta_path}.tmp{os.getpid()}")
@@ -138,12 +144,13 @@ def _read_meta(path: Path) -> dict[str, Any]:
     return meta
 
 
-def read(path: Path) -> tuple[Any, list[str], str]:
+def read(path: str | Path) -> tuple[Any, list[str], str]:
     """Read what :func:`write` wrote: ``(faiss index, ids, factory)``, or raise :class:`IndexFileError`."""
     import faiss
 
     from helpers.index_factory import parse
 
+    path = Path(path)
     if not path.is_file() or not _meta_path(path).is_file():
         raise FileNotFoundError(f"need both {path} and {_meta_path(path)}; write them with VectorIndex.save")
     meta = _read_meta(path)
@@ -162,7 +169,7 @@ def read(path: Path) -> tuple[Any, list[str], str]:
         raise IndexFileError(f"{path} holds an index with another metric than the inner product "
                              "(scores would become distances); build it with helpers.search.build_index")
     expected = faiss.index_factory(index.d, meta["factory"], faiss.METRIC_INNER_PRODUCT)
-    if describe(index) != describe(expected):
-        raise IndexFileError(f"{path} holds {describe(index)} but its metadata says {meta['factory']!r}, which is "
-                             f"{describe(expected)}: the files do not belong together")
+    if _describe(index) != _describe(expected):
+        raise IndexFileError(f"{path} holds {_describe(index)} but its metadata says {meta['factory']!r}, which is "
+                             f"{_describe(expected)}: the files do not belong together")
     return index, list(meta["ids"]), meta["factory"]
