@@ -35,7 +35,8 @@ def _numpy_knn(q_emb: np.ndarray, emb: np.ndarray, k: int) -> tuple[np.ndarray, 
     scores = np.empty((len(q_emb), k), dtype=np.float32)
     step = max(1, _BLOCK // n)
     for start in range(0, len(q_emb), step):
-        block = q_emb[start:start + step] @ emb.T  # (queries, n)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, with what to do
+            block = q_emb[start:start + step] @ emb.T  # (queries, n)
         # A NaN or inf anywhere in a row of emb makes that row's score non-finite for every
         # query, so checking the scores finds it without a second pass over emb.
         if not np.isfinite(block).all():
@@ -70,7 +71,7 @@ def exact_search(q_emb: np.ndarray, emb: np.ndarray, k: int = 10) -> tuple[np.nd
     import faiss
 
     scores, ids = faiss.knn(q_emb, emb, int(k), metric=faiss.METRIC_INNER_PRODUCT)
-    if not np.isfinite(scores).all():
+    if (ids < 0).any() or not np.isfinite(scores).all():  # Faiss skips inf and NaN scores, leaving -1 ids
         raise ValueError("the inner products overflow float32: emb or q_emb holds huge values; "
                          "normalize both first (helpers.vectors.normalize)")
     return ids, scores
