@@ -18,12 +18,13 @@ from helpers.vectors import as_matrix
 __all__ = ["VectorIndex", "build_index", "exact_search", "knn_recall", "measure"]
 
 
-# Which exact search is fastest depends on the batch. Measured on the course's 2-core
-# machines (200k x 384, top 10): for one query NumPy (matrix-vector product + argpartition)
-# is as fast as Faiss on one thread, while Faiss on two threads is 2-4x slower (its threads
-# fight over a single query); for 100 queries NumPy takes about half of faiss.knn's time;
-# from about 350 queries on Faiss's blocked BLAS products win (2x at 1,000), and NumPy would
-# need a (queries x rows) score matrix in memory. So: NumPy below this many queries, Faiss from it.
+# Which exact search is fastest depends on the batch. On the course's 2-core machines
+# (200k x 384, top 10, two threads): for one query Faiss's threads fight over the single
+# query (IndexFlatIP 178 ms) while NumPy's matrix-vector product + argpartition takes 60 ms;
+# for 100 queries NumPy, in blocks, takes 0.8 s against Faiss's 5.5 s; from about 350
+# queries on Faiss's blocked BLAS products win (7.5 s against NumPy's 17 s at 1,000), and
+# NumPy would hold a (queries x rows) score matrix. So: NumPy below this many queries, Faiss
+# from it. `python benchmarks/run.py --only batches` measures it again.
 NUMPY_BELOW = 384
 _BLOCK = 2 ** 25  # scores per NumPy block (128 MB of float32): bounds the memory of the NumPy path
 
