@@ -29,8 +29,8 @@ def _check(ranking: Sequence[str], judgements: Mapping[str, int], k: int) -> Non
     if len(set(ranking)) != len(ranking):
         raise ValueError("ranking lists the same id twice; each passage can appear once")
     for pid, grade in judgements.items():
-        if not isinstance(grade, (int, float)) or grade < 0 or math.isnan(grade):
-            raise ValueError(f"grade for {pid!r} must be a non-negative number, got {grade!r}")
+        if not isinstance(grade, (int, float)) or not 0 <= grade < math.inf:  # also refuses NaN
+            raise ValueError(f"grade for {pid!r} must be a non-negative finite number, got {grade!r}")
 
 
 def recall_at_k(ranking: Sequence[str], judgements: Mapping[str, int], k: int) -> float:
@@ -52,13 +52,22 @@ def mrr_at_k(ranking: Sequence[str], judgements: Mapping[str, int], k: int) -> f
 
 
 def ndcg_at_k(ranking: Sequence[str], judgements: Mapping[str, int], k: int) -> float:
-    """Discounted cumulative gain of the top ``k``, divided by the best possible."""
+    """Discounted cumulative gain of the top ``k``, divided by the best possible: a value in [0, 1].
+
+    Raises ``ValueError`` when no passage has a positive grade (the best possible gain is 0,
+    so nDCG is undefined; leave such queries out, as trec_eval does) and for grades that are
+    negative, NaN or infinite. It never returns NaN.
+    """
     _check(ranking, judgements, k)
-    dcg = sum(judgements.get(pid, 0) / math.log2(rank + 1) for rank, pid in enumerate(ranking[:k], 1))
-    ideal = sorted(judgements.values(), reverse=True)[:k]
-    idcg = sum(g / math.log2(rank + 1) for rank, g in enumerate(ideal, 1))
-    if idcg == 0:
+    top = max(judgements.values(), default=0)
+    if top <= 0:
         raise ValueError("no relevant passage in the judgements: nDCG is undefined")
+    # Gains divided by a power of two near the largest grade: exact, and sums of huge grades cannot overflow.
+    shift = -math.frexp(top)[1]
+    dcg = sum(math.ldexp(judgements.get(pid, 0), shift) / math.log2(rank + 1)
+              for rank, pid in enumerate(ranking[:k], 1))
+    ideal = sorted(judgements.values(), reverse=True)[:k]
+    idcg = sum(math.ldexp(g, shift) / math.log2(rank + 1) for rank, g in enumerate(ideal, 1))
     return dcg / idcg
 
 

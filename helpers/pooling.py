@@ -20,7 +20,7 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 
-from helpers import models
+from helpers import models, vectors
 
 __all__ = ["STRATEGIES", "encode_each_pooling", "encode_pooled", "pool"]
 
@@ -45,6 +45,9 @@ def pool(hidden: Any, mask: Any, strategy: Strategy = "mean", *, normalize: bool
     takes each dimension's maximum over the real tokens, ``"unmasked_mean"`` averages every
     position, padding included (wrong whenever a batch is padded). ``normalize`` scales
     each result to length 1.
+
+    Degenerate input gets a ``ValueError``, never NaN: a text whose mask has no real token,
+    NaN or inf in ``hidden``, or (with ``normalize``) a text that pools to all zeros.
     """
     hidden, mask = _to_numpy(hidden, "hidden"), _to_numpy(mask, "mask")
     if hidden.ndim != 3 or 0 in hidden.shape:
@@ -68,15 +71,20 @@ def pool(hidden: Any, mask: Any, strategy: Strategy = "mean", *, normalize: bool
     real = mask.astype(bool)[:, :, None]  # (batch, tokens, 1)
     if strategy == "cls":
         out = hidden[:, 0]
-    elif strategy == "mean":
-        out = (hidden * real).sum(axis=1) / real.sum(axis=1)
+    elif strategy == "mean":  # sums in float64: float32 sums of large values overflow to inf
+        out = (hidden * real).sum(axis=1, dtype=np.float64) / real.sum(axis=1)
     elif strategy == "max":
         out = np.where(real, hidden, -np.inf).max(axis=1)
     else:
-        out = hidden.mean(axis=1)
+        out = hidden.mean(axis=1, dtype=np.float64)
+    out = out.astype(np.float32, copy=False)
     if normalize:
-        out = out / np.linalg.norm(out, axis=1, keepdims=True)
-    return out.astype(np.float32, copy=False)
+        zero = np.flatnonzero(np.abs(out).max(axis=1) == 0)
+        if zero.size:
+            raise ValueError(f"text {int(zero[0])} pools to a vector of zeros, which has no direction to normalize "
+                             "to length 1; check the model's outputs, or pass normalize=False to keep it")
+        out = vectors.normalize(out)  # scales each row first, so huge values do not overflow
+    return out
 
 
 def _max_length(name: str, tokenizer: Any) -> int:

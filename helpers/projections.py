@@ -65,6 +65,30 @@ def _check_params(method: str, params: dict[str, Any], n: int) -> dict[str, Any]
     return settings
 
 
+# Beyond these the libraries' squared distances overflow or cancel to zero: t-SNE on rows
+# that all look alike segfaults, UMAP hangs, PCA returns inf. Embeddings sit far inside
+# (values of order 0.01 to 10).
+LARGEST = 1e10  # largest absolute value accepted
+CLOSEST = 1e-6  # the rows must spread at least this share of their largest value, in some dimension
+
+
+def _check_spread(x: np.ndarray) -> None:
+    """Refuse input no map can be drawn from: huge values, or fewer than 3 rows that differ."""
+    largest = float(np.abs(x).max())
+    if largest > LARGEST:
+        raise ValueError(f"x holds values as large as {largest:.3g}; the projections' squared distances would "
+                         f"overflow: scale x down first, e.g. helpers.vectors.normalize(x)")
+    distinct = len(np.unique(x, axis=0))
+    if distinct < 3:
+        raise ValueError(f"x has only {distinct} different row(s), the others are copies; a map needs at least 3 "
+                         f"different points: drop the duplicates (np.unique(x, axis=0)) or add data")
+    spread = float(np.ptp(x, axis=0).max())
+    if spread < CLOSEST * largest or spread < 1e-30:
+        raise ValueError(f"the rows of x differ by at most {spread:.3g} while its values reach {largest:.3g}: they are "
+                         f"too close to tell apart; subtract the mean row and rescale, e.g. "
+                         f"(x - x.mean(0)) / np.ptp(x, axis=0).max()")
+
+
 def project(x: np.ndarray, method: Method = "umap", *, seed: int = 0, **params: Any) -> np.ndarray:
     """Project the rows of ``x`` (n, d) to 2-D; returns (n, 2) float32.
 
@@ -72,6 +96,10 @@ def project(x: np.ndarray, method: Method = "umap", *, seed: int = 0, **params: 
     PCA layout, as scikit-learn does by default) or ``"umap"`` (``n_neighbors``, default 15,
     and ``min_dist``, default 0.1). UMAP runs on one thread so that ``seed`` makes it
     repeatable; its first call in a kernel compiles code with numba (seconds).
+
+    Input no map can be drawn from is refused with a ``ValueError`` before the libraries see
+    it (some of them crash the kernel on it): NaN or inf, values above 1e10, fewer than 3
+    different rows, or rows that differ by less than a millionth of their values.
     """
     x = as_matrix(x, "x")
     if method not in METHODS:
@@ -80,6 +108,7 @@ def project(x: np.ndarray, method: Method = "umap", *, seed: int = 0, **params: 
     if x.shape[0] < 3:
         raise ValueError(f"x needs at least 3 rows to make a map, got {x.shape[0]}")
     settings = _check_params(method, params, x.shape[0])
+    _check_spread(x)
     if method == "pca":
         from sklearn.decomposition import PCA
 

@@ -36,9 +36,17 @@ class BM25:
             raise ValueError("texts must be a non-empty list of strings")
         if not all(isinstance(t, str) for t in texts):
             raise TypeError("every text must be a string")
+        if isinstance(ids, (str, bytes)):
+            raise TypeError("ids must be a list of strings, one per text, not one string")
         ids = list(ids) if ids is not None else [str(i) for i in range(len(texts))]
         if len(ids) != len(texts):
             raise ValueError(f"{len(ids)} ids for {len(texts)} texts: give one id per text")
+        if not all(isinstance(pid, str) for pid in ids):
+            raise TypeError("every id must be a string; use [str(i) for i in ids]")
+        if len(set(ids)) != len(ids):
+            twice = next(pid for pid in ids if ids.count(pid) > 1)
+            raise ValueError(f"ids must be unique, but {twice!r} is given to more than one text; "
+                             "a search result could not say which passage it found")
         self.ids = ids
         self._tokenize = lambda items: bm25s.tokenize(
             list(items), stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False)

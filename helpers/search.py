@@ -8,7 +8,6 @@ Lessons: 05, 06.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -21,21 +20,63 @@ from helpers.vectors import as_matrix
 __all__ = ["VectorIndex", "build_index", "exact_search", "knn_recall", "measure"]
 
 
+# Which exact search is fastest depends on the batch. On the course's 2-core machines
+# (200k x 384, top 10, two threads): for one query Faiss's threads fight over the single
+# query (IndexFlatIP 178 ms) while NumPy's matrix-vector product + argpartition takes 60 ms;
+# for 100 queries NumPy, in blocks, takes 0.8 s against Faiss's 5.5 s; from about 350
+# queries on Faiss's blocked BLAS products win (7.5 s against NumPy's 17 s at 1,000), and
+# NumPy would hold a (queries x rows) score matrix. So: NumPy below this many queries, Faiss
+# from it. `python benchmarks/run.py --only batches` measures it again.
+NUMPY_BELOW = 384
+_BLOCK = 2 ** 25  # scores per NumPy block (128 MB of float32): bounds the memory of the NumPy path
+
+
+def _numpy_knn(q_emb: np.ndarray, emb: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The NumPy path of :func:`exact_search`: scores block by block, argpartition, sort the k."""
+    n = emb.shape[0]
+    ids = np.empty((len(q_emb), k), dtype=np.int64)
+    scores = np.empty((len(q_emb), k), dtype=np.float32)
+    step = max(1, _BLOCK // n)
+    for start in range(0, len(q_emb), step):
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, with what to do
+            block = q_emb[start:start + step] @ emb.T  # (queries, n)
+        # A NaN or inf anywhere in a row of emb makes that row's score non-finite for every
+        # query, so checking the scores finds it without a second pass over emb.
+        if not np.isfinite(block).all():
+            as_matrix(emb, "emb")  # names the bad row
+            raise ValueError("the inner products overflow float32: emb or q_emb holds huge values; "
+                             "normalize both first (helpers.vectors.normalize)")
+        part = np.argpartition(block, n - k, axis=1)[:, n - k:]  # the k largest, unordered
+        top = np.take_along_axis(block, part, axis=1)
+        order = np.argsort(-top, axis=1, kind="stable")
+        ids[start:start + step] = np.take_along_axis(part, order, axis=1)
+        scores[start:start + step] = np.take_along_axis(top, order, axis=1)
+    return ids, scores
+
+
 def exact_search(q_emb: np.ndarray, emb: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` rows of ``emb`` by inner product for each query: ``(ids, scores)``, (m, k).
 
     On unit vectors the inner product is the cosine. Both arrays must be float32 and
-    C-contiguous (Faiss reads raw memory); the error says how to convert. Uses Faiss's
-    brute-force ``knn`` (blocked BLAS products and a heap per query), which skips the copy
-    into an index that ``IndexFlatIP.add`` makes.
+    C-contiguous (Faiss reads raw memory); the error says how to convert. Fewer than
+    ``NUMPY_BELOW`` queries are scored with a NumPy matrix product and ``argpartition``;
+    larger batches with Faiss's brute-force ``knn`` (blocked BLAS products and a heap per
+    query). Both give the same ranking, ties aside.
     """
-    import faiss
-
-    emb = as_matrix(emb, "emb", float32=True)
+    small = isinstance(q_emb, np.ndarray) and q_emb.ndim == 2 and len(q_emb) < NUMPY_BELOW
+    emb = as_matrix(emb, "emb", float32=True, finite=not small)  # the NumPy path checks its scores instead
     q_emb = as_matrix(q_emb, "q_emb", dim=emb.shape[1], float32=True)
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 < k <= emb.shape[0]:
+        as_matrix(emb, "emb")  # NaN in emb is the first thing to report
         raise ValueError(f"k must be an int between 1 and {emb.shape[0]} (rows of emb), got {k!r}")
+    if small:
+        return _numpy_knn(q_emb, emb, int(k))
+    import faiss
+
     scores, ids = faiss.knn(q_emb, emb, int(k), metric=faiss.METRIC_INNER_PRODUCT)
+    if (ids < 0).any() or not np.isfinite(scores).all():  # Faiss skips inf and NaN scores, leaving -1 ids
+        raise ValueError("the inner products overflow float32: emb or q_emb holds huge values; "
+                         "normalize both first (helpers.vectors.normalize)")
     return ids, scores
 
 
@@ -53,9 +94,9 @@ class VectorIndex:
     """
 
     def __init__(self, index: Any, ids: Sequence[str], factory: str) -> None:
-        if index.ntotal != len(ids):
-            raise ValueError(f"the index holds {index.ntotal} vectors but {len(ids)} ids were given")
-        self.index, self.ids, self.factory = index, list(ids), factory
+        from helpers.index_store import check_ids
+
+        self.index, self.ids, self.factory = index, check_ids(ids, int(index.ntotal)), factory
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
@@ -114,38 +155,29 @@ class VectorIndex:
             return os.path.getsize(f"{folder}/index")
 
     def save(self, path: str | Path) -> Path:
-        """Write ``path`` (the Faiss index) and ``path`` + ``.json`` (ids, factory). No pickle."""
-        import faiss
+        """Write ``path`` (the Faiss index) and ``path`` + ``.json`` (ids, factory, metric, checksums).
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        meta = {"factory": self.factory, "dim": self.dim, "n": len(self), "ids": self.ids,
-                "faiss": faiss.__version__, "metric": "inner_product"}
-        for target, write in [(path, lambda tmp: faiss.write_index(self.index, tmp)),
-                              (_meta_path(path), lambda tmp: Path(tmp).write_text(json.dumps(meta)))]:
-            tmp = f"{target}.tmp{os.getpid()}"
-            write(tmp)
-            os.replace(tmp, target)  # a reader never sees half a file
-        return path
+        Each file is written to a temporary name and renamed, so a reader never sees half a
+        file. No pickle.
+        """
+        from helpers import index_store
+
+        return index_store.write(self.index, self.ids, self.factory, Path(path))
 
     @classmethod
     def load(cls, path: str | Path) -> VectorIndex:
-        """Read an index written by :meth:`save`; checks that the two files belong together."""
-        import faiss
+        """Read an index written by :meth:`save`, refusing any pair of files that does not match.
 
-        path = Path(path)
-        if not path.is_file() or not _meta_path(path).is_file():
-            raise FileNotFoundError(f"need both {path} and {_meta_path(path)}; write them with VectorIndex.save")
-        meta = json.loads(_meta_path(path).read_text())
-        index = faiss.read_index(str(path))
-        if index.ntotal != meta["n"] or index.d != meta["dim"]:
-            raise ValueError(f"{path} holds {index.ntotal} x {index.d} vectors but its metadata says "
-                             f"{meta['n']} x {meta['dim']}: the files do not belong together")
-        return cls(index, meta["ids"], meta["factory"])
+        Raises :class:`helpers.index_store.IndexFileError` (a ``ValueError``) naming the file
+        when the index file's SHA-256 differs from the one saved in the metadata (checked
+        before Faiss reads it), or the ids, metric, count, dimension or factory disagree.
+        Faiss's ``read_index`` is not safe on files from untrusted sources: only load
+        indexes you built.
+        """
+        from helpers import index_store
 
-
-def _meta_path(path: Path) -> Path:
-    return path.with_name(path.name + ".json")
+        index, ids, factory = index_store.read(Path(path))
+        return cls(index, ids, factory)
 
 
 def build_index(emb: np.ndarray, factory: str = "Flat", ids: Sequence[str] | None = None, *,
@@ -153,35 +185,43 @@ def build_index(emb: np.ndarray, factory: str = "Flat", ids: Sequence[str] | Non
     """Build a Faiss index over the rows of ``emb`` with the inner product.
 
     ``factory`` is a Faiss factory string: ``"Flat"`` (exact), ``"IVF256,Flat"``,
-    ``"HNSW32"``, ``"PQ48x4fs"``, ``"IVF256,PQ96x4fs"``... Indexes that need training are
-    trained on ``train_size`` rows sampled with ``seed`` (default: all rows).
+    ``"HNSW32"``, ``"PQ48x4fs"``, ``"IVF256,PQ96x4fs,RFlat"``... It is read and checked
+    against the data before Faiss sees it (:mod:`helpers.index_factory`), because some bad
+    numbers crash Faiss instead of raising. Indexes that need training are trained on
+    ``train_size`` rows (at most all of them) sampled with ``seed`` (default: all rows).
     ``ef_construction`` sets an HNSW graph's build-time search width (Faiss's default: 40).
     """
     import faiss
 
+    from helpers.index_factory import parse
+    from helpers.index_store import check_ids
+
     emb = as_matrix(emb, "emb", float32=True)
-    ids = [str(i) for i in range(len(emb))] if ids is None else list(ids)
-    if len(ids) != len(emb) or len(set(ids)) != len(ids):
-        raise ValueError(f"ids must be {len(emb)} unique strings, one per row of emb")
-    if not isinstance(factory, str) or not factory:
-        raise TypeError(f"factory must be a Faiss factory string such as 'HNSW32', got {factory!r}")
+    ids = [str(i) for i in range(len(emb))] if ids is None else check_ids(ids, len(emb))
+    plan = parse(factory)
+    if train_size is not None and (not isinstance(train_size, (int, np.integer)) or isinstance(train_size, bool)
+                                   or train_size < 1):
+        raise ValueError(f"train_size must be a positive int (how many rows to train on), got {train_size!r}")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise TypeError(f"seed must be a non-negative int, got {seed!r}")
+    n_train = len(emb) if train_size is None else min(int(train_size), len(emb))
+    plan.check(emb.shape[1], len(emb), n_train)
+    if ef_construction is not None and (plan.hnsw_m is None or not isinstance(ef_construction, int)
+                                        or isinstance(ef_construction, bool) or ef_construction <= 0):
+        raise ValueError(f"ef_construction must be a positive int, for HNSW indexes only; got {ef_construction!r} "
+                         f"for {factory!r}")
     try:
         index = faiss.index_factory(emb.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
     except RuntimeError as error:
         raise ValueError(f"Faiss cannot build {factory!r}: {str(error).splitlines()[-1]}") from None
     if ef_construction is not None:
-        hnsw = getattr(faiss.downcast_index(index), "hnsw", None)
-        if hnsw is None or not isinstance(ef_construction, int) or ef_construction <= 0:
-            raise ValueError(f"ef_construction must be a positive int, for HNSW indexes only; got {ef_construction!r} "
-                             f"for {factory!r}")
-        hnsw.efConstruction = ef_construction
+        faiss.downcast_index(index).hnsw.efConstruction = ef_construction
     if not index.is_trained:
-        rng = np.random.default_rng(seed)
-        n_train = len(emb) if train_size is None else min(int(train_size), len(emb))
+        rng = np.random.default_rng(int(seed))
         sample = emb if n_train == len(emb) else emb[np.sort(rng.choice(len(emb), n_train, replace=False))]
         try:
             index.train(sample)
-        except RuntimeError as error:  # e.g. fewer training vectors than IVF lists or PQ centroids
+        except RuntimeError as error:  # a case the plan's checks did not foresee
             raise ValueError(f"Faiss cannot train {factory!r} on {len(sample)} vectors: "
                              f"{str(error).splitlines()[-1].split('failed: ')[-1]}") from None
     index.add(emb)
@@ -209,11 +249,14 @@ def measure(index: VectorIndex, q_emb: np.ndarray, truth: np.ndarray, *, k: int 
 
     Speeds are medians over ``repeats`` runs after one warm-up: queries per second for the
     whole batch in one call, and milliseconds per query when queries come one at a time
-    (the first ``single_queries`` of them).
+    (the first ``single_queries`` of them, at least 1).
     """
     q_emb = as_matrix(q_emb, "q_emb", dim=index.dim, float32=True)
-    if not isinstance(repeats, int) or repeats < 1:
+    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1:
         raise ValueError(f"repeats must be a positive int, got {repeats!r}")
+    if not isinstance(single_queries, int) or isinstance(single_queries, bool) or single_queries < 1:
+        raise ValueError(f"single_queries must be a positive int (how many queries to time one at a time), "
+                         f"got {single_queries!r}")
     found = index.search_rows(q_emb, k)  # also the warm-up
     batch, single = [], []
     ones = q_emb[:single_queries]

@@ -14,11 +14,13 @@ import numpy as np
 __all__ = ["as_matrix", "cosine", "euclidean", "normalize", "top_k"]
 
 
-def as_matrix(x: Any, name: str = "x", *, dim: int | None = None, float32: bool = False) -> np.ndarray:
+def as_matrix(x: Any, name: str = "x", *, dim: int | None = None, float32: bool = False,
+              finite: bool = True) -> np.ndarray:
     """Check that ``x`` is a finite, non-empty 2-D float array and return it.
 
     ``float32=True`` also demands float32 and C-contiguous memory (what Faiss needs), and
-    says how to convert instead of copying silently.
+    says how to convert instead of copying silently. ``finite=False`` skips the scan for
+    NaN and inf, for callers that detect them more cheaply in their own results.
     """
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a NumPy array, got {type(x).__name__}; use np.asarray({name})")
@@ -35,18 +37,29 @@ def as_matrix(x: Any, name: str = "x", *, dim: int | None = None, float32: bool 
         raise ValueError(f"{name} is not C-contiguous (a slice or transpose?); use np.ascontiguousarray({name})")
     if dim is not None and x.shape[1] != dim:
         raise ValueError(f"{name} has {x.shape[1]} dimensions, expected {dim}: were both made by the same model?")
-    if not np.isfinite(x).all():
+    if finite and not np.isfinite(x).all():
         raise ValueError(f"{name} contains NaN or inf values (row {int(np.argwhere(~np.isfinite(x))[0, 0])})")
     return x
 
 
+def _exponent(maxabs: np.ndarray) -> np.ndarray:
+    """For each value v, the e with 2**e <= v < 2**(e + 1) (0 for zeros): ``np.ldexp(x, -e)`` scales exactly."""
+    return np.frexp(np.where(maxabs > 0, maxabs, 1.0))[1] - 1
+
+
 def normalize(x: np.ndarray) -> np.ndarray:
-    """Scale every row to length 1 (rows of zeros are rejected: they have no direction)."""
+    """Scale every row to length 1 (rows of zeros are rejected: they have no direction).
+
+    Each row is first divided by a power of two near its largest absolute value, which is
+    exact and keeps the squares in the norm from overflowing (rows of 3e38) or vanishing
+    (rows of 1e-30); results on ordinary rows are unchanged to the last bit.
+    """
     x = as_matrix(x)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    if (norms == 0).any():
-        raise ValueError(f"row {int(np.argwhere(norms[:, 0] == 0)[0, 0])} is all zeros and cannot be normalized")
-    return (x / norms).astype(x.dtype, copy=False)
+    maxabs = np.abs(x).max(axis=1, keepdims=True)
+    if (maxabs == 0).any():
+        raise ValueError(f"row {int(np.argwhere(maxabs[:, 0] == 0)[0, 0])} is all zeros and cannot be normalized")
+    scaled = np.ldexp(x, -_exponent(maxabs))
+    return (scaled / np.linalg.norm(scaled, axis=1, keepdims=True)).astype(x.dtype, copy=False)
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -56,16 +69,24 @@ def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def euclidean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Euclidean distance of every row of ``a`` to every row of ``b``: shape (len(a), len(b)).
+    """Euclidean distance of every row of ``a`` to every row of ``b``: shape (len(a), len(b)), float64.
 
     Uses ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b, one matrix product instead of a loop;
-    rounding can make tiny squares negative, so they are clipped at 0.
+    rounding can make tiny squares negative, so they are clipped at 0. Both inputs are
+    first divided by one power of two near their largest absolute value (exact), so huge
+    values do not overflow the squares; the distances are scaled back at the end.
     """
     a = as_matrix(a, "a")
     b = as_matrix(b, "b", dim=a.shape[1])
-    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    e = int(_exponent(np.array(max(np.abs(a).max(), np.abs(b).max()), dtype=np.float64)))
+    a64, b64 = np.ldexp(a.astype(np.float64), -e), np.ldexp(b.astype(np.float64), -e)
     squared = (a64 ** 2).sum(axis=1)[:, None] + (b64 ** 2).sum(axis=1)[None, :] - 2 * a64 @ b64.T
-    return np.sqrt(np.clip(squared, 0, None))
+    with np.errstate(over="ignore"):  # reported below, with what to do
+        distances = np.ldexp(np.sqrt(np.clip(squared, 0, None)), e)
+    if not np.isfinite(distances).all():
+        raise ValueError("the distances exceed the float64 range: a and b hold values near the largest float; "
+                         "scale them down first")
+    return distances
 
 
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers import beir, core, data, embed, metrics, models, plots, pooling, projections, reranker, search, train, vectors
+from helpers import (beir, core, data, embed, index_factory, index_store, metrics, models, plots, pooling, projections,
+                     reranker, search, train, vectors)
 from helpers.rank import BM25, Reranker, reciprocal_rank_fusion, score_fusion
 from helpers.wordvectors import WordVectors, analogy_accuracy
 
@@ -160,6 +161,27 @@ CASES = [
     ("rank.BM25", lambda: BM25(["cat dog", "fish bird"]).search(["a"], k=3), ValueError, "between 1"),
 ]
 
+# Hostile input (issue 16). Factory strings that crashed Faiss are probed in a subprocess in
+# tests/test_search.py; here only inputs that cannot kill the interpreter even if a check regresses.
+CASES += [
+    ("index_factory.parse", lambda: index_factory.parse("HNSW8,PQ4"), ValueError, "stores its vectors as Flat or"),
+    ("index_factory.parse", lambda: index_factory.parse(42), TypeError, "factory string"),
+    ("index_store.check_ids", lambda: index_store.check_ids("abcd", 4), TypeError, "not one string"),
+    ("index_store.read", lambda: index_store.read("/nonexistent.faiss"), FileNotFoundError, "VectorIndex.save"),
+    ("index_store.write", lambda: index_store.write(None, ["a"], "Flat", "/tmp/x.faiss"), TypeError, "Faiss index"),
+    ("search.build_index", lambda: search.build_index(GOOD, ids="abcd"), TypeError, "not one string"),
+    ("search.build_index", lambda: search.build_index(GOOD, ids=[1, 2, 3, 4]), TypeError, "ids[0]"),
+    ("search.build_index", lambda: search.build_index(GOOD, "Flat", train_size=0), ValueError, "train_size"),
+    ("search.measure", lambda: search.measure(search.build_index(GOOD), Q, np.zeros((2, 4)), single_queries=0),
+     ValueError, "single_queries"),
+    ("vectors.euclidean", lambda: vectors.euclidean(np.full((1, 2), 1.7e308), -np.full((1, 2), 1.7e308)),
+     ValueError, "float64 range"),
+    ("pooling.pool", lambda: pooling.pool(HIDDEN * 0, MASK), ValueError, "pools to a vector of zeros"),
+    ("projections.project", lambda: projections.project(np.ones((10, 4)), "pca"), ValueError, "only 1 different row"),
+    ("metrics.ndcg_at_k", lambda: metrics.ndcg_at_k(["a"], {"a": float("inf")}, 3), ValueError, "finite"),
+    ("rank.BM25", lambda: BM25(["cat", "dog"], ids=["x", "x"]), ValueError, "unique"),
+]
+
 CASES += [
     ("rank.reciprocal_rank_fusion", lambda: reciprocal_rank_fusion([[]] * 0), ValueError, "non-empty"),
     ("rank.score_fusion", lambda: score_fusion({"a": 1.0}, {}, 0.5), ValueError, "dense must be a non-empty"),
@@ -207,7 +229,8 @@ def test_bad_input_gets_a_clear_error(name, call, error, words, monkeypatch):
 def test_the_table_covers_every_public_helper():
     covered = {c[0] for c in CASES} | NO_INPUT
     public = {"helpers.setup"}
-    for module_name in ("models", "data", "beir", "embed", "vectors", "search", "metrics", "rank",
+    for module_name in ("models", "data", "beir", "embed", "vectors", "search", "index_factory", "index_store",
+                        "metrics", "rank",
                         "doctor", "colab", "baselines", "check", "pooling", "wordvectors", "plots", "projections",
                         "reranker", "core", "train"):
         module = importlib.import_module(f"helpers.{module_name}")

@@ -99,3 +99,15 @@ def test_mrr_with_one_relevant_passage_agrees_with_scikit_learn(n, draw):
     ours = metrics.mrr_at_k(ids, {ids[relevant]: 2}, k=n)
     theirs = label_ranking_average_precision_score([[i == relevant for i in range(n)]], [scores])
     assert ours == pytest.approx(theirs, abs=1e-12)
+
+
+def test_ndcg_never_returns_nan():
+    """Degenerate judgements get a clear error; huge grades give the same nDCG as small ones."""
+    for judgements in ({}, {"d1": 0, "d2": 0}):
+        with pytest.raises(ValueError, match="no relevant passage"):
+            metrics.ndcg_at_k(RANKING, judgements, 5)
+    with pytest.raises(ValueError, match="finite"):
+        metrics.ndcg_at_k(RANKING, {"d1": float("inf")}, 5)  # inf / inf was NaN
+    small = metrics.ndcg_at_k(RANKING, {"d2": 1, "d4": 2}, 5)
+    huge = metrics.ndcg_at_k(RANKING, {"d2": 0.75e308, "d4": 1.5e308}, 5)  # sums overflowed to inf / inf
+    assert 0 < small < 1 and huge == pytest.approx(small, rel=1e-12)

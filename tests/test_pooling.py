@@ -71,3 +71,21 @@ def test_an_untrained_model_can_be_passed_as_a_pair():
                                 num_attention_heads=2, intermediate_size=64)).eval()
     emb = pooling.encode_pooled(["one text", "another text"], "max", model=(tokenizer, tiny))
     assert emb.shape == (2, 32)
+
+
+def test_a_text_that_pools_to_zeros_is_refused_not_nan():
+    hidden = np.zeros((2, 3, 4), dtype=np.float32)
+    hidden[0, 0, 0] = 1.0
+    mask = np.ones((2, 3), dtype=int)
+    for strategy in ("cls", "mean", "max", "unmasked_mean"):
+        with pytest.raises(ValueError, match="text 1 pools to a vector of zeros"):
+            pooling.pool(hidden, mask, strategy)
+        raw = pooling.pool(hidden, mask, strategy, normalize=False)  # the documented way to keep it
+        assert np.isfinite(raw).all() and not raw[1].any()
+
+
+def test_huge_token_vectors_pool_without_overflow():
+    hidden = np.full((1, 4, 3), 3e38, dtype=np.float32)  # float32 sums of these overflowed to inf
+    mask = np.ones((1, 4), dtype=int)
+    np.testing.assert_allclose(pooling.pool(hidden, mask, "mean", normalize=False), [[3e38] * 3], rtol=1e-6)
+    np.testing.assert_allclose(pooling.pool(hidden, mask, "mean"), [[3 ** -0.5] * 3], atol=1e-6)

@@ -81,3 +81,37 @@ def test_bad_input_says_what_is_wrong(call, error, words):
     with pytest.raises(error) as info:
         call()
     assert words in str(info.value)
+
+
+def test_tsne_on_identical_rows_is_refused_not_a_crash():
+    """t-SNE on identical rows segfaulted the kernel; probed in a subprocess so a regression fails here."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\nfrom helpers.projections import project\n"
+            "try:\n    project(np.ones((40, 8), np.float32), 'tsne', perplexity=5)\n    print('MAPPED')\n"
+            "except ValueError as error:\n    print('REFUSED', error)\n")
+    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert probe.returncode == 0, f"the interpreter died (code {probe.returncode}): {probe.stderr[-500:]}"
+    assert probe.stdout.startswith("REFUSED") and "only 1 different row" in probe.stdout
+
+
+@pytest.mark.parametrize("x, words", [
+    (np.repeat(np.eye(8)[:2], 20, axis=0), "only 2 different row(s)"),
+    (np.random.default_rng(0).standard_normal((40, 8)) * 1e37, "values as large as"),
+    (1 + np.random.default_rng(0).standard_normal((40, 8)) * 1e-9, "too close to tell apart"),
+    (np.random.default_rng(0).standard_normal((40, 8)) * 1e-300, "too close to tell apart"),
+])
+@pytest.mark.parametrize("method", ["pca", "tsne", "umap"])
+def test_degenerate_input_is_refused_before_any_library_sees_it(x, words, method, monkeypatch):
+    import sklearn.decomposition
+    import sklearn.manifold
+
+    def never(*args, **kwargs):
+        pytest.fail("a projection library was called on degenerate input")
+
+    monkeypatch.setattr(sklearn.decomposition, "PCA", never)
+    monkeypatch.setattr(sklearn.manifold, "TSNE", never)
+    with pytest.raises(ValueError) as info:
+        projections.project(x, method, **({"perplexity": 5} if method == "tsne" else {}))
+    assert words in str(info.value)

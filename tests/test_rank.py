@@ -157,3 +157,13 @@ def test_reranker_needs_a_model_and_passages():
         Reranker(WordOverlap(), {})
     with pytest.raises(ValueError, match="no pairs scored"):
         Reranker(WordOverlap(), PASSAGES).pairs_per_second
+
+
+@pytest.mark.parametrize("ids, error, message", [
+    (["p0", "p1", "p0", "p3"], ValueError, "'p0' is given to more than one text"),
+    ("abcd", TypeError, "not one string"),
+    ([0, 1, 2, 3], TypeError, "every id must be a string"),
+])
+def test_bm25_ids_must_be_unique_strings(ids, error, message):
+    with pytest.raises(error, match=message):
+        BM25(TEXTS, ids=ids)

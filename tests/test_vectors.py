@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -75,3 +76,24 @@ def test_euclidean_matches_scipy_and_the_unit_vector_identity(pair):
     np.testing.assert_allclose(euclidean(a, b), cdist(a.astype(np.float64), b.astype(np.float64)), atol=1e-2, rtol=1e-4)
     if not_tiny(a) and not_tiny(b):  # on unit vectors: ||a - b||^2 = 2 - 2 cos(a, b)
         np.testing.assert_allclose(euclidean(normalize(a), normalize(b)) ** 2, 2 - 2 * cosine(a, b), atol=1e-4)
+
+
+def test_huge_and_tiny_rows_do_not_overflow_or_vanish():
+    """Rows of 3e38 used to give cosine 0 (their squares overflowed); rows of 1e-40 divided by zero."""
+    for dtype, big in [(np.float32, 3e38), (np.float64, 1e300)]:
+        x = np.array([[big, big, 0.0], [big, -big, big]], dtype=dtype)
+        np.testing.assert_allclose(np.linalg.norm(normalize(x).astype(np.float64), axis=1), 1, atol=1e-6)
+        np.testing.assert_allclose(cosine(x, x), [[1, 0], [0, 1]], atol=1e-6)
+        np.testing.assert_allclose(euclidean(x[:1], -x[:1]), [[2 * big * np.sqrt(2)]], rtol=1e-6)
+    tiny = np.array([[1e-40, 0.0, -1e-40]], dtype=np.float32)
+    np.testing.assert_allclose(normalize(tiny), [[2 ** -0.5, 0, -(2 ** -0.5)]], atol=1e-6)
+
+
+def test_scaling_first_changes_nothing_on_ordinary_rows():
+    x = np.random.default_rng(0).standard_normal((50, 384)).astype(np.float32)
+    np.testing.assert_array_equal(normalize(x), x / np.linalg.norm(x, axis=1, keepdims=True))  # powers of two: exact
+
+
+def test_distances_beyond_float64_are_refused():
+    with pytest.raises(ValueError, match="exceed the float64 range"):
+        euclidean(np.full((1, 4), 1.7e308), np.full((1, 4), -1.7e308))
