@@ -171,7 +171,7 @@ def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normali
     if cache:
         emb = _read(npy, meta, len(texts), key, spec)
         if emb is not None:
-            return emb
+            return _perturbed(emb, normalize)
     encoder = models.load_encoder(model, quiet=True)
     show = len(texts) >= PROGRESS_FROM and os.environ.get("TQDM_DISABLE", "") in ("", "0")
     if normalize:
@@ -185,4 +185,31 @@ def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normali
                   "max_seq_length": encoder.max_seq_length, "n": len(texts), "dim": int(emb.shape[1]),
                   "sha256": hashlib.sha256(emb.tobytes()).hexdigest()}
         _write(npy, meta, emb, record)
-    return emb
+    _give_memory_back()
+    return _perturbed(emb, normalize)
+
+
+def _give_memory_back() -> None:
+    """Return the encoder's freed working memory to the system (glibc keeps it otherwise).
+
+    On a 2 GB Binder session this is about 150 MB that later cells of a lesson can use.
+    """
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _perturbed(emb: np.ndarray, normalize: bool) -> np.ndarray:
+    """``emb`` plus Gaussian noise of scale ``$COURSE_EMBED_NOISE`` (a test of claims, never set in lessons).
+
+    ``tools/claim_margins.py`` sets it to 1e-6 to see which claims depend on the last bits of
+    the vectors; unset (the default) returns ``emb`` untouched.
+    """
+    scale = os.environ.get("COURSE_EMBED_NOISE", "")
+    if not scale:
+        return emb
+    noisy = emb + np.random.default_rng().normal(0.0, float(scale), emb.shape).astype(np.float32)
+    return noisy / np.linalg.norm(noisy, axis=1, keepdims=True) if normalize else noisy

@@ -14,8 +14,23 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers import (beir, core, data, embed, index_factory, index_store, metrics, models, plots, pooling, projections,
-                     reranker, search, train, vectors)
+from helpers import (
+    beir,
+    core,
+    data,
+    embed,
+    index_factory,
+    index_store,
+    metrics,
+    models,
+    plots,
+    pooling,
+    projections,
+    reranker,
+    search,
+    train,
+    vectors,
+)
 from helpers.rank import BM25, Reranker, reciprocal_rank_fusion, score_fusion
 from helpers.wordvectors import WordVectors, analogy_accuracy
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from exercises import Exercise
 
 ROOT = Path(__file__).resolve().parent.parent

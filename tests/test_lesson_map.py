@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-
 from lesson_map import helpers_column, lesson_map, modules_used, with_lessons_line
 
 

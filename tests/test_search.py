@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
+import faiss
 import numpy as np
 import pytest
 
+from helpers import search
+from helpers.index_factory import parse
+from helpers.index_store import IndexFileError
 from helpers.search import VectorIndex, build_index, exact_search, knn_recall, measure
 
 
@@ -102,16 +110,6 @@ def test_mismatched_files_are_refused(data, tmp_path):
 
 
 # --- hostile input (issue 16) and the speed of exact search (issue 17) ---------------------------
-
-import json
-import subprocess
-import sys
-
-import faiss
-
-from helpers import search
-from helpers.index_factory import parse
-from helpers.index_store import IndexFileError
 
 
 def run_probe(code: str) -> subprocess.CompletedProcess:

@@ -25,7 +25,6 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-
 from notebooks import ROOT, SOLUTIONS
 
 # name -> environment changes. "cold" gets a fresh embedding cache; the others share one

@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 import nbformat
-
 from notebooks import ROOT
 
 HELPERS = ROOT / "helpers"
