@@ -10,7 +10,7 @@ One corpus for every lesson (see ``helpers/data/course/DATACARD.md``):
 - ``duplicates.jsonl``: the planted paraphrase and near-duplicate passage pairs.
 
 Every loader checks its file and raises :class:`DataError` naming the file, line and
-problem. Introduced in lesson 00; every lesson uses it.
+problem. Introduced in lesson 01.
 
 Lessons: 01, 02, 03, 04, 05, 06.
 """

@@ -3,7 +3,7 @@
 A *ranking* is a list of passage ids, best first. *Judgements* map passage id to grade
 (0 not relevant, 1 partly, 2 fully); unjudged passages count as grade 0. nDCG uses the
 grade itself as the gain and log2(rank + 1) as the discount, as trec_eval and
-scikit-learn's ``ndcg_score`` do. Introduced in lesson 03; lesson 06 evaluates with it.
+scikit-learn's ``ndcg_score`` do. Lesson 02 first scores with it; lesson 06 explains it.
 
 >>> ndcg_at_k(["a", "b"], {"b": 2}, k=10)  # the one relevant passage at rank 2
 0.6309...

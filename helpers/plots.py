@@ -1,6 +1,6 @@
 """Figures the lessons share: labelled 2-D maps, similarity heatmaps, and a hover scatter.
 
-Introduced in lesson 04 (visualization); lesson 03's heatmaps and later lessons reuse them.
+Introduced in lesson 04 (visualization).
 Static plots take an optional matplotlib ``ax`` and return it, and never call
 ``plt.show()``. :func:`interactive_scatter` returns a plotly figure whose hover shows each
 point's text; the matplotlib :func:`scatter_2d` of the same points is its static fallback.

@@ -5,7 +5,7 @@ passages down. We use bm25s rather than a hand-written scorer: it is tested, fas
 matches the classic Lucene formula. Words are lower-cased, English stop words dropped and
 the rest stemmed (PyStemmer), so "barking" matches "bark". Fusion (reciprocal rank, or
 normalized weighted scores) combines BM25 with dense retrieval; :class:`Reranker` reorders
-the top candidates with a cross-encoder. Introduced in lesson 03; lesson 06 builds on it.
+the top candidates with a cross-encoder. Introduced in lesson 06.
 
 Lessons: 06.
 """

@@ -1,6 +1,6 @@
 """Vector math the lessons teach first by hand, then call: validate, normalize, cosine, top-k.
 
-Introduced in lesson 03 (similarity); lessons 05 and 06 build on it.
+Introduced in lesson 03 (similarity).
 
 Lessons: 03.
 """
