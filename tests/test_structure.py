@@ -99,6 +99,15 @@ def test_lessons_hold_no_solutions(name):
     assert lesson_code.count("pass  # YOUR CODE HERE") == solutions_with_exercises
 
 
+@pytest.mark.parametrize("name", SOLUTION_NAMES)
+def test_notebooks_state_claims_with_helpers_claim_not_bare_asserts(name):
+    """A bare assert shows a learner a traceback with no expected or measured value (issue 14)."""
+    for folder in (SOLUTIONS, LESSONS):
+        code = "\n".join(c.source for c in notebooks.read(folder / name).cells if c.cell_type == "code")
+        bare = [line.strip() for line in code.splitlines() if re.match(r"\s*assert\b", line)]
+        assert not bare, f"{folder.name}/{name}: use helpers.claim(...) instead of {bare}"
+
+
 def test_helpers_and_tools_have_no_path_hacks_or_remote_code():
     for path in list((ROOT / "helpers").rglob("*.py")) + list((ROOT / "tools").rglob("*.py")):
         text = path.read_text()
