@@ -220,6 +220,8 @@ CASES += [
     ("core.check_texts", lambda: core.check_texts("one text"), TypeError, "list of strings"),
     ("core.check_positive_int", lambda: core.check_positive_int("k", 0), ValueError, "k must be a positive int"),
     ("core.atomic_write", lambda: core.atomic_write(Path("/tmp/x.json"), 42), TypeError, "bytes, str"),
+    ("models.check_safe", lambda: models.check_safe(42), TypeError, "PathLike"),
+    ("models.weights_digest", lambda: models.weights_digest(42), TypeError, "PathLike"),
     ("core.atomic_folder", lambda: core.atomic_folder(Path("/tmp/x"), "fill"), TypeError, "callable"),
     ("core.sweep", lambda: core.sweep(42), TypeError, "folder"),
 ]
@@ -230,7 +232,7 @@ NO_INPUT = {"models.hub_reachable", "models.cache_dirs", "models.download", "emb
             "core.hub_offline", "core.model_dir", "core.cache_root", "core.embeddings_dir", "core.models_dir",
             "doctor.check_bundle", "doctor.check_encoder", "doctor.check_models",
             "doctor.run", "colab.install_missing", "colab.missing_packages", "baselines.run",
-            "baselines.rankings", "check.result", "check.is_stub"}
+            "baselines.rankings", "check.result", "check.is_stub", "check.close", "check.hint"}
 
 
 @pytest.mark.parametrize("name, call, error, words", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])

@@ -54,6 +54,9 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object] | bytes | str)
     On any failure (a full disk, a size limit, a read-only folder) the temporary is removed
     before the error propagates, so a failed write never leaves a partial file behind.
     """
+    if not (callable(write) or isinstance(write, (bytes, str))):
+        raise TypeError(f"atomic_write needs the content as bytes, str or a function of the open file, "
+                        f"got {type(write).__name__}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=_tag() + path.name + ".", suffix=".tmp")
