@@ -29,7 +29,8 @@ MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 def layer(name: str) -> str:
     if name in SHIMS:
         return SHIMS[name]
-    if name == "helpers" or name == "helpers.errors" or name.startswith("helpers.core"):
+    # claims needs nothing but errors, and the package's top level offers helpers.claim(...)
+    if name in ("helpers", "helpers.errors", "helpers.claims") or name.startswith("helpers.core"):
         return "core"
     if name == "helpers.__main__":
         return "command line"
