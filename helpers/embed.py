@@ -14,7 +14,7 @@ its checks is reported once, recomputed and replaced.
 Location: ``$COURSE_CACHE_DIR``, else ``.cache/embeddings`` in the repository (git-ignored),
 else ``~/.cache/embeddings-course/embeddings`` (:mod:`helpers.core.paths`). Introduced in lesson 01.
 
-Lessons: 01, 02, 03, 04, 05, 06.
+Lessons: 01, 02, 03, 04, 05, 06, 07.
 """
 
 from __future__ import annotations
@@ -50,7 +50,14 @@ def cache_dir() -> Path:
     return paths.embeddings_dir()
 
 
-def cache_key(spec: models.ModelSpec, texts: list[str], normalize: bool, config: str,
+def _identity(spec: models.ModelSpec | models.TrainedSpec) -> tuple[str, str]:
+    """(model, revision) as the cache records them: a Hub id and commit, or a course model and its fingerprint."""
+    if isinstance(spec, models.TrainedSpec):
+        return f"course-trained/{spec.name}", spec.fingerprint()
+    return spec.repo_id, spec.revision
+
+
+def cache_key(spec: models.ModelSpec | models.TrainedSpec, texts: list[str], normalize: bool, config: str,
               weights: str | None = None) -> str:
     """SHA-256 over every input that changes the vectors (``config``: see :func:`model_config`).
 
@@ -59,9 +66,10 @@ def cache_key(spec: models.ModelSpec, texts: list[str], normalize: bool, config:
     """
     # "normalize": "pre-normalize" marks vectors taken before the model's Normalize stage; the
     # first cache format stored unit vectors under normalize=False, so old entries never match.
-    identity = {"model": spec.repo_id, "revision": spec.revision, "normalize": normalize or "pre-normalize",
-                "config": config, "weights": weights, "texts": texts}
-    return hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode()).hexdigest()
+    model, revision = _identity(spec)
+    key = {"model": model, "revision": revision, "normalize": normalize or "pre-normalize",
+           "config": config, "weights": weights, "texts": texts}
+    return hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()
 
 
 def model_config(path: Path) -> str:
@@ -95,7 +103,7 @@ def _load_npy(npy: Path, n: int, dim: int) -> np.ndarray:
         return np.fromfile(f, dtype="<f4", count=n * dim).reshape(n, dim)
 
 
-def _read(npy: Path, meta: Path, n: int, key: str, spec: models.ModelSpec) -> np.ndarray | None:
+def _read(npy: Path, meta: Path, n: int, key: str, spec: models.ModelSpec | models.TrainedSpec) -> np.ndarray | None:
     """The cached array if the entry is whole and matches its record and ``key``, else None.
 
     Anything else where an entry should be (a FIFO, a symlink to a device, a forged header,
@@ -107,7 +115,7 @@ def _read(npy: Path, meta: Path, n: int, key: str, spec: models.ModelSpec) -> np
         record = read_json(meta, max_bytes=64 << 10)
         dim = record["dim"]
         if not (isinstance(dim, int) and 0 < dim <= MAX_DIM and record["n"] == n and record["key"] == key
-                and record["model"] == spec.repo_id and record["revision"] == spec.revision):
+                and [record["model"], record["revision"]] == list(_identity(spec))):
             raise ValueError("the record is for another entry")
         emb = _load_npy(npy, n, dim)
         ok = hashlib.sha256(emb.tobytes()).hexdigest() == record["sha256"]
@@ -180,7 +188,8 @@ def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normali
     else:
         emb = _unnormalized(encoder, texts, model, batch_size)
     if cache:
-        record = {"key": key, "model": spec.repo_id, "revision": spec.revision,
+        model_id, revision = _identity(spec)
+        record = {"key": key, "model": model_id, "revision": revision,
                   "weights": models.weights_digest(copy.path), "normalize": normalize,
                   "max_seq_length": encoder.max_seq_length, "n": len(texts), "dim": int(emb.shape[1]),
                   "sha256": hashlib.sha256(emb.tobytes()).hexdigest()}

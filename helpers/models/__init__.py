@@ -9,7 +9,7 @@
 
 Loading never imports training code (:mod:`helpers.train`). Introduced in lesson 00.
 
-Lessons: 00, 01, 02, 03, 04, 05, 06.
+Lessons: 00, 01, 02, 03, 04, 05, 06, 07.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ from helpers.models.registry import (
     COURSE_RERANKER,
     DEFAULT_ENCODER,
     DEFAULT_RERANKER,
+    FINETUNED_ENCODER,
     REGISTRY,
+    EncoderRecipe,
     ModelSpec,
     Recipe,
     TrainedSpec,
@@ -46,8 +48,10 @@ __all__ = [
     "COURSE_RERANKER",
     "DEFAULT_ENCODER",
     "DEFAULT_RERANKER",
+    "FINETUNED_ENCODER",
     "REGISTRY",
     "CourseCrossEncoder",
+    "EncoderRecipe",
     "ModelCopy",
     "ModelIntegrityError",
     "ModelSpec",

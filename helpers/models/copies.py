@@ -28,7 +28,7 @@ from helpers.core import paths
 from helpers.core.env import MODEL_DIR_VAR, hub_offline, model_dir
 from helpers.errors import CourseError
 from helpers.models import hub, integrity
-from helpers.models.registry import DEFAULT_ENCODER, Recipe, Spec, TrainedSpec, get_spec
+from helpers.models.registry import DEFAULT_ENCODER, EncoderRecipe, Recipe, Spec, TrainedSpec, get_spec
 
 __all__ = [
     "EXTRAS_DIR",
@@ -175,7 +175,7 @@ def _trained(name: str) -> TrainedSpec:
     return spec
 
 
-def trained_dir(root: Path | None = None, recipe: Recipe | None = None, *,
+def trained_dir(root: Path | None = None, recipe: Recipe | EncoderRecipe | None = None, *,
                 name: str = "course-reranker") -> Path:
     """Where the copy of ``name`` trained with ``recipe`` lives under ``root`` (default: the course cache)."""
     if root is not None and not isinstance(root, (str, os.PathLike)):
@@ -189,11 +189,12 @@ def is_finished(path: Path | None) -> bool:
     return bool(path) and (path / "training.json").is_file() and any(path.glob("*.safetensors"))
 
 
-def find_trained(name: str = "course-reranker", recipe: Recipe | None = None) -> Path | None:
+def find_trained(name: str = "course-reranker", recipe: Recipe | EncoderRecipe | None = None) -> Path | None:
     """A finished trained copy: in the workshop bundle ($COURSE_MODEL_DIR) first, then the course cache."""
-    if isinstance(name, Recipe) or (recipe is not None and not isinstance(recipe, Recipe)):
+    recipes = (Recipe, EncoderRecipe)
+    if isinstance(name, recipes) or (recipe is not None and not isinstance(recipe, recipes)):
         raise TypeError("find_trained(name, recipe): name is a registered model name, recipe a "
-                        f"helpers.models.Recipe; got {name!r}, {recipe!r}")
+                        f"helpers.models.Recipe or EncoderRecipe; got {name!r}, {recipe!r}")
     if not isinstance(name, str):
         raise TypeError(f"name must be a registered model name (a string), got {type(name).__name__}")
     own = trained_dir(None, recipe, name=name)

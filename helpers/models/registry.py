@@ -20,7 +20,9 @@ from helpers.core.validate import check_positive_int
 __all__ = [
     "DEFAULT_ENCODER",
     "DEFAULT_RERANKER",
+    "FINETUNED_ENCODER",
     "REGISTRY",
+    "EncoderRecipe",
     "ModelSpec",
     "Recipe",
     "Spec",
@@ -55,6 +57,15 @@ class ModelSpec:
     source_kind: Literal["hub"] = "hub"
 
 
+def _check_mining(recipe: object) -> None:
+    name = type(recipe).__name__
+    if recipe.mine_first not in ("bm25", "dense"):  # type: ignore[attr-defined]
+        raise ValueError(f"{name}.mine_first must be 'bm25' or 'dense', got {recipe.mine_first!r}")  # type: ignore[attr-defined]
+    margin = recipe.margin  # type: ignore[attr-defined]
+    if margin is not None and (isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1):
+        raise ValueError(f"{name}.margin must be None or a number in [0, 1), e.g. 0.05, got {margin!r}")
+
+
 @dataclass(frozen=True)
 class Recipe:
     """Everything that decides a course-trained cross-encoder's weights (its hash names the folder)."""
@@ -69,15 +80,47 @@ class Recipe:
     max_length: int = 256
     seed: int = 0
     dev_queries: bool = True  # False holds dev out, to compare recipes on it
+    mine_first: Literal["bm25", "dense"] = "bm25"  # whose picks lead the hard negatives
+    margin: float | None = None  # drop negatives scoring above (1 - margin) x the answer's cosine
     limit: int | None = None  # train on the first N groups only (tests)
 
     def __post_init__(self) -> None:
+        _check_mining(self)
         for name in ("layers", "epochs", "batch_size", "max_length"):
             check_positive_int(f"Recipe.{name}", getattr(self, name))
         if not 0 < self.temperature <= 1:
             raise ValueError(f"Recipe.temperature must be in (0, 1], got {self.temperature!r}")
         if not 0 < self.learning_rate < 1:
             raise ValueError(f"Recipe.learning_rate must be between 0 and 1, got {self.learning_rate!r}")
+
+
+@dataclass(frozen=True)
+class EncoderRecipe:
+    """Everything that decides the fine-tuned encoder's weights (lesson 07; its hash names the folder)."""
+
+    base: str = "all-MiniLM-L6-v2"
+    epochs: int = 1
+    learning_rate: float = 5e-5
+    batch_size: int = 32  # (query, passage, negative) rows per step: each row's passages are the others' negatives
+    negatives: int = 1  # hard negatives per row
+    scale: float = 20.0  # MultipleNegativesRankingLoss's 1 / temperature
+    matryoshka_dims: tuple[int, ...] = (384, 256, 128, 64)  # lesson 08 truncates to these
+    held_out_topics: tuple[str, ...] = ("astronomy", "finance")  # never seen in training: the unseen-topic test
+    dev_queries: bool = True  # half of dev trains; the other half (never trained on) chooses the checkpoint
+    mine_first: Literal["bm25", "dense"] = "dense"  # the model's own confusions make the hardest negatives
+    margin: float | None = 0.05  # drop negatives scoring above 95% of the answer's cosine (unjudged answers)
+    eval_every: int = 8  # steps between the learning curve's points
+    seed: int = 0
+    limit: int | None = None  # train on the first N rows only (tests)
+
+    def __post_init__(self) -> None:
+        _check_mining(self)
+        for name in ("epochs", "batch_size", "negatives", "eval_every"):
+            check_positive_int(f"EncoderRecipe.{name}", getattr(self, name))
+        if not 0 < self.learning_rate < 1:
+            raise ValueError(f"EncoderRecipe.learning_rate must be between 0 and 1, got {self.learning_rate!r}")
+        if not self.matryoshka_dims or any(not isinstance(d, int) or d <= 0 for d in self.matryoshka_dims):
+            raise ValueError(f"EncoderRecipe.matryoshka_dims must be positive ints, got {self.matryoshka_dims!r}")
 
 
 DATA_FILES = ("passages.jsonl", "queries.jsonl", "qrels.jsonl", "duplicates.jsonl")
@@ -89,7 +132,7 @@ class TrainedSpec:
 
     name: str
     kind: Kind
-    recipe: Recipe
+    recipe: Recipe | EncoderRecipe
     # The model's design (head, loss, batching). Change it whenever the training or the
     # model class changes, so that copies trained by older code are never taken for new ones.
     design: str
@@ -102,6 +145,7 @@ class TrainedSpec:
     required: bool = False
     without: str = ""
     stands_in_for: str | None = None  # the Hub model it replaces offline (then it need not be trained)
+    dim: int | None = None  # output vector size, for encoders
     source_kind: Literal["course-trained"] = field(default="course-trained")
 
     def fingerprint(self, recipe: Recipe | None = None) -> str:
@@ -118,15 +162,16 @@ class TrainedSpec:
         """The folder a copy trained with ``recipe`` lives in: ``<name>-<fingerprint>``."""
         return f"{self.name}-{self.fingerprint(recipe)}"
 
-    def describe_recipe(self, recipe: Recipe | None = None) -> str:
+    def describe_recipe(self, recipe: Recipe | EncoderRecipe | None = None) -> str:
         recipe = self.recipe if recipe is None else recipe
-        return (f"a {self.kind} from {recipe.layers} layers of {recipe.base}, fine-tuned on pseudo-queries"
+        layers = f"{recipe.layers} layers of " if isinstance(recipe, Recipe) else ""
+        return (f"a {self.kind} from {layers}{recipe.base}, fine-tuned on pseudo-queries"
                 + (" and dev queries" if recipe.dev_queries else ""))
 
 
-def _recipe(recipe: object) -> Recipe:
-    if not isinstance(recipe, Recipe):
-        raise TypeError(f"recipe must be a helpers.models.Recipe, got {type(recipe).__name__}")
+def _recipe(recipe: object) -> Recipe | EncoderRecipe:
+    if not isinstance(recipe, (Recipe, EncoderRecipe)):
+        raise TypeError(f"recipe must be a helpers.models.Recipe or EncoderRecipe, got {type(recipe).__name__}")
     return recipe
 
 
@@ -135,6 +180,7 @@ Spec = Union[ModelSpec, TrainedSpec]
 DEFAULT_ENCODER = "all-MiniLM-L6-v2"
 DEFAULT_RERANKER = "ms-marco-MiniLM-L-6-v2"
 COURSE_RERANKER = "course-reranker"
+FINETUNED_ENCODER = "course-finetuned"
 
 REGISTRY: dict[str, Spec] = {
     spec.name: spec
@@ -185,12 +231,27 @@ REGISTRY: dict[str, Spec] = {
             design="joint encoding, cosine of the halves' means, softmax over each group; v1",
             licence="Apache-2.0 (from all-MiniLM-L6-v2)",
             size_mb=90,
-            train_seconds=225,
+            train_seconds=444,
             lessons=(6,),
             required=True,
             without="lesson 06 cannot rerank offline",
             stands_in_for="ms-marco-MiniLM-L-6-v2",
             note="lesson 06's offline reranker, trained from all-MiniLM-L6-v2 (`python -m helpers train-reranker`)",
+        ),
+        TrainedSpec(
+            name=FINETUNED_ENCODER,
+            kind="encoder",
+            recipe=EncoderRecipe(),
+            design="SentenceTransformerTrainer, MatryoshkaLoss over MultipleNegativesRankingLoss, "
+                   "no-duplicate batches, curves every eval_every steps, the step best on the choosing dev kept; v3",
+            licence="Apache-2.0 (from all-MiniLM-L6-v2)",
+            size_mb=90,
+            train_seconds=300,
+            lessons=(7,),
+            required=True,
+            without="lesson 07 cannot compare the fully fine-tuned encoder with the base model",
+            dim=384,
+            note="lesson 07's fine-tuned all-MiniLM-L6-v2 (`python -m helpers train-encoder`)",
         ),
     ]
 }

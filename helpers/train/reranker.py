@@ -19,17 +19,15 @@ retrained. Used in lesson 06.
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 from helpers import data
-from helpers.core.atomic import atomic_folder
 from helpers.models import copies as locating
 from helpers.models.cross_encoder import CourseCrossEncoder
 from helpers.models.registry import COURSE_RERANKER, Recipe, TrainedSpec, get_spec
+from helpers.train import store
 from helpers.train.groups import Group, training_groups
 
 __all__ = ["NAME", "fingerprint", "groups", "spec", "train"]
@@ -95,9 +93,8 @@ def train(root: Path | None = None, recipe: Recipe | None = None, *, force: bool
     """
     entry = spec(recipe)
     recipe = entry.recipe
-    out = locating.trained_dir(root, recipe, name=NAME)
-    found = (locating.find_trained(NAME, recipe) if root is None
-             else (out if locating.is_finished(out) else None))
+    assert isinstance(recipe, Recipe)
+    out, found = store.already_trained(entry, root, recipe)
     if found and not force:
         print(f"Course reranker already trained: {found}")
         return found
@@ -118,16 +115,8 @@ def train(root: Path | None = None, recipe: Recipe | None = None, *, force: bool
     batches = [todo[i: i + recipe.batch_size] for i in range(0, len(todo), recipe.batch_size)]
     _steps(model, batches, recipe)
     model.model.eval()
-
-    def fill(folder: Path) -> None:
-        model.save(folder)
-        record = {"name": NAME, "fingerprint": entry.fingerprint(), "recipe": asdict(recipe),
-                  "base": base.describe(), "groups": len(todo),
-                  "dev_queries": [q.id for q in corpus.split("dev")] if recipe.dev_queries else [],
-                  "test_queries_used": [], "seconds": round(time.perf_counter() - started, 1),
-                  "torch_threads": torch.get_num_threads()}
-        (folder / "training.json").write_text(json.dumps(record, indent=1))
-
-    atomic_folder(out, fill)
+    record = {"base": base.describe(), "groups": len(todo),
+              "dev_queries": [q.id for q in corpus.split("dev")] if recipe.dev_queries else []}
+    store.save(out, entry, recipe, model.save, record, started)
     print(f"Course reranker trained in {time.perf_counter() - started:.0f} s: {out}")
     return out
