@@ -1,4 +1,4 @@
-"""The course's command line: ``python -m helpers doctor | verify | baselines | prefetch | train-reranker``."""
+"""The course's command line: ``python -m helpers doctor | verify | baselines | prefetch | train-reranker | train-encoder``."""
 
 from __future__ import annotations
 
@@ -71,6 +71,13 @@ def cmd_train_reranker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_encoder(args: argparse.Namespace) -> int:
+    from helpers.train import encoder
+
+    encoder.train(force=args.force)
+    return 0
+
+
 def cmd_baselines(args: argparse.Namespace) -> int:
     from helpers import baselines
 
@@ -92,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     train = sub.add_parser("train-reranker", help="train lesson 06's offline cross-encoder (minutes, once)")
     train.add_argument("--force", action="store_true", help="train again even if a trained copy exists")
     train.set_defaults(func=cmd_train_reranker)
+    tune = sub.add_parser("train-encoder", help="fine-tune lesson 07's encoder on the course corpus (minutes, once)")
+    tune.add_argument("--force", action="store_true", help="train again even if a trained copy exists")
+    tune.set_defaults(func=cmd_train_encoder)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -15,6 +15,7 @@ import pytest
 
 import helpers
 from helpers import (
+    baselines,
     beir,
     core,
     data,
@@ -32,6 +33,7 @@ from helpers import (
     vectors,
 )
 from helpers.rank import BM25, Reranker, reciprocal_rank_fusion, score_fusion
+from helpers.train import encoder, groups
 from helpers.wordvectors import WordVectors, analogy_accuracy
 
 GOOD = np.ones((4, 8), dtype=np.float32)
@@ -224,6 +226,22 @@ CASES += [
     ("models.weights_digest", lambda: models.weights_digest(42), TypeError, "PathLike"),
     ("core.atomic_folder", lambda: core.atomic_folder(Path("/tmp/x"), "fill"), TypeError, "callable"),
     ("core.sweep", lambda: core.sweep(42), TypeError, "folder"),
+    ("train.groups.training_groups", lambda: groups.training_groups(data.load_corpus(), "quick"), TypeError, "Recipe"),
+    ("train.groups.without_topics", lambda: groups.without_topics(data.load_corpus(), ["cricket"]), ValueError,
+     "unknown topics"),
+    ("train.groups.without_topics", lambda: groups.without_topics(data.load_corpus(), "music"), TypeError, "list of topic"),
+    ("baselines.passage_vectors", lambda: baselines.passage_vectors(["a passage"]), TypeError, "data.Corpus"),
+    ("train.encoder.spec", lambda: encoder.spec(models.Recipe()), TypeError, "EncoderRecipe"),
+    ("train.encoder.rows", lambda: encoder.rows([]), TypeError, "data.Corpus"),
+    ("train.encoder.choosing_queries", lambda: encoder.choosing_queries("dev"), TypeError, "data.Corpus"),
+    ("train.encoder.columns", lambda: encoder.columns([]), ValueError, "no training rows"),
+    ("train.encoder.dense_ndcg", lambda: encoder.dense_ndcg(None, data.load_corpus(), []), ValueError, "non-empty list"),
+    ("train.encoder.make_trainer", lambda: encoder.make_trainer(None, [], "fast", Path("/tmp")), TypeError,
+     "EncoderRecipe"),
+    ("train.encoder.train", lambda: encoder.train(recipe="quick"), TypeError, "EncoderRecipe"),
+    ("models.EncoderRecipe", lambda: models.EncoderRecipe(margin=1.0), ValueError, "margin"),
+    ("models.EncoderRecipe", lambda: models.EncoderRecipe(mine_first="tfidf"), ValueError, "mine_first"),
+    ("models.EncoderRecipe", lambda: models.EncoderRecipe(matryoshka_dims=()), ValueError, "matryoshka_dims"),
 ]
 
 # Public callables that take no input worth validating, or never raise by design.
@@ -249,7 +267,7 @@ def test_the_table_covers_every_public_helper():
     for module_name in ("models", "data", "beir", "embed", "vectors", "search", "index_factory", "index_store",
                         "metrics", "rank",
                         "doctor", "colab", "baselines", "check", "pooling", "wordvectors", "plots", "projections",
-                        "reranker", "core", "train"):
+                        "reranker", "core", "train", "train.groups", "train.encoder"):
         module = importlib.import_module(f"helpers.{module_name}")
         for name in module.__all__:
             obj = getattr(module, name)

@@ -2,14 +2,16 @@
 
 - :mod:`~helpers.train.groups`: training data from the corpus alone (pseudo-queries,
   hard negatives; never a test query);
-- :mod:`~helpers.train.reranker`: lesson 06's course-trained cross-encoder.
+- :mod:`~helpers.train.reranker`: lesson 06's course-trained cross-encoder;
+- :mod:`~helpers.train.encoder`: lesson 07's fine-tuned encoder;
+- :mod:`~helpers.train.store`: the atomic, fingerprinted folder each one trains into.
 
 :func:`ensure` is what a lesson cell calls: it returns at once when a trained copy (or
 the Hub model it stands in for) is here, else says how long training takes and trains
 with a progress bar. Loading (:mod:`helpers.models`) never imports this package.
-Used in lesson 06.
+Used in lessons 06 and 07.
 
-Lessons: 06.
+Lessons: 06, 07.
 """
 
 from __future__ import annotations
@@ -30,8 +32,14 @@ def _train_reranker() -> Path:
     return reranker.train()
 
 
+def _train_encoder() -> Path:
+    from helpers.train import encoder
+
+    return encoder.train()
+
+
 # How each course-trained model in the registry is built (name -> trainer).
-TRAINERS: dict[str, Callable[[], Path]] = {"course-reranker": _train_reranker}
+TRAINERS: dict[str, Callable[[], Path]] = {"course-reranker": _train_reranker, "course-finetuned": _train_encoder}
 
 
 def _hub_copy_here(name: str | None) -> str | None:
