@@ -6,27 +6,32 @@ STAMP  := $(VENV)/.course-setup-done
 # LAB_ARGS: extra JupyterLab arguments, e.g. LAB_ARGS=--no-browser on a server.
 LAB_ARGS ?=
 
-.PHONY: lab test lint setup reranker lessons doctor bench guide browser html clean
+.PHONY: lab test lint setup reranker encoder lessons doctor bench guide browser html clean
 
-# JupyterLab opens right after the install: no model is trained first. Lesson 06 trains its
-# offline reranker when it first needs one (helpers.train.ensure, with a progress bar).
+# JupyterLab opens right after the install: no model is trained first. Lessons 06 and 07 train
+# their models when they first need them (helpers.train.ensure, with a progress bar).
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab lessons/ $(LAB_ARGS)
 
-# CI trains lesson 06's reranker in setup, so the notebooks' timings exclude it.
-test: $(STAMP) reranker lint
+# CI trains the course's models in setup, so the notebooks' timings exclude them.
+test: $(STAMP) reranker encoder lint
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
 # House rules as a tool: ruff, configured in pyproject.toml (.py files only).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-setup: $(STAMP) reranker
+setup: $(STAMP) reranker encoder
 
 # Lesson 06's offline reranker, trained once from the bundled model (a few minutes); a
 # no-op when a copy trained with the current recipe and data is already in .cache/models.
 reranker: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m helpers train-reranker
+
+# Lesson 07's fine-tuned encoder, trained once from the bundled model (a few minutes); a no-op
+# when a copy trained with the current recipe and data is already in .cache/models.
+encoder: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) -m helpers train-encoder
 
 $(STAMP): pyproject.toml tools/install_torch.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,7 +55,7 @@ browser: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) tools/browser_check.py
 
 # Static HTML of the executed solution notebooks, to preview without running: reports/html/index.html.
-html: $(STAMP) reranker
+html: $(STAMP) reranker encoder
 	HF_HUB_OFFLINE=1 $(PY) tools/render_html.py
 
 # The instructors' guide's time and memory table, from the last `make test` (reports/notebooks.csv).
