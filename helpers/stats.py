@@ -18,7 +18,7 @@ before/after comparison.
 >>> round(mean_diff, 3)
 0.1
 
-Lessons: 06.
+Lessons: 06, 07.
 """
 
 from __future__ import annotations
