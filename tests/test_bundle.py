@@ -29,6 +29,7 @@ from helpers.models import hub, integrity
 
 ENCODER = models.get_spec(models.DEFAULT_ENCODER)
 RERANKER = reranker.trained_dir().name  # lesson 06's course-trained reranker, an extra folder
+FINETUNED = models.trained_dir(name=models.FINETUNED_ENCODER).name  # lesson 07's fine-tuned encoder, another
 NOTEBOOK_TIMEOUT = 600  # seconds per notebook: a hang guard (conftest.py enforces the 90 s budget)
 
 # Installed as sitecustomize.py in the test's processes (and the notebook kernels), each
@@ -212,7 +213,8 @@ def test_offline_prefetch_copies_the_course_model_and_says_what_is_missing(built
     assert manifest["items"]["all-MiniLM-L6-v2"]["revision"] == ENCODER.revision
     # lesson 06's course-trained reranker travels too (the bundle's extra folder)
     assert f"OK    {RERANKER}:" in out and (target / bundle.EXTRAS_DIR / RERANKER / "training.json").is_file()
-    assert bundle.check(target) == {"all-MiniLM-L6-v2": [], RERANKER: []}
+    assert f"OK    {FINETUNED}:" in out and (target / bundle.EXTRAS_DIR / FINETUNED / "training.json").is_file()
+    assert bundle.check(target) == {"all-MiniLM-L6-v2": [], RERANKER: [], FINETUNED: []}
 
 
 def test_prefetch_fails_clearly_when_the_course_model_cannot_be_had(guard, tmp_path):
@@ -295,7 +297,7 @@ def test_a_damaged_copy_is_found_and_replaced(offline):
     assert outcome.status == "added", outcome.detail
     assert outcome.detail.startswith("damaged (model.safetensors has 1000 bytes")
     assert "replaced: copied from the bundled offline copy" in outcome.detail
-    assert bundle.check(target) == {"all-MiniLM-L6-v2": [], RERANKER: []}
+    assert bundle.check(target) == {"all-MiniLM-L6-v2": [], RERANKER: [], FINETUNED: []}
 
 
 def test_without_dir_prefetch_fills_this_machines_hugging_face_cache(offline):
@@ -340,7 +342,7 @@ def test_online_models_are_downloaded_as_plain_files_and_a_failed_download_leave
     assert bert.status == "failed" and "429" in bert.detail and not bert.required
     bert_snapshots = bundle.snapshot_dir(target, models.get_spec("bert-base-uncased")).parent
     assert not bert_snapshots.exists() or not any(bert_snapshots.iterdir()), "a half download was left"
-    assert set(bundle.check(target)) == {"all-MiniLM-L6-v2", "ms-marco-MiniLM-L-6-v2", RERANKER}
+    assert set(bundle.check(target)) == {"all-MiniLM-L6-v2", "ms-marco-MiniLM-L-6-v2", RERANKER, FINETUNED}
 
 
 def test_every_registered_model_says_what_the_lessons_lose_without_it():
