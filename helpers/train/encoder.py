@@ -182,10 +182,10 @@ def train(root: Path | None = None, recipe: EncoderRecipe | None = None, *, forc
     print(f"Kept the weights of step {best['step']}, the best of {len(curve)} points on the choosing dev queries.")
     losses = [(row["step"], row["loss"]) for row in trainer.state.log_history if "loss" in row]
     model.eval()
-    choosing = {q.id for q in choosing_queries(corpus)}
-    trained_dev = [q.id for q in corpus.split("dev") if q.id not in choosing and q.topic not in recipe.held_out_topics]
+    queries = {query for query, _, _ in todo}
     record = {"base": base.describe(), "rows": len(todo), "held_out_topics": list(recipe.held_out_topics),
-              "dev_queries": trained_dev if recipe.dev_queries else [], "choosing_queries": sorted(choosing),
+              "dev_queries": [q.id for q in corpus.split("dev") if q.text in queries],  # those the rows hold
+              "choosing_queries": [q.id for q in choosing_queries(corpus)],
               "losses": losses, "curve": curve, "chosen_step": best["step"]}
     store.save(out, entry, recipe, lambda folder: model.save_pretrained(str(folder), create_model_card=False),
                record, started)
