@@ -55,14 +55,16 @@ def built(tmp_path_factory):
     shutil.copytree(ROOT / "helpers", repo / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md", "environment.yml", *SCRIPTS):
         shutil.copy2(ROOT / name, repo / name)
-    # No Hub here, so postBuild falls back to training the course reranker. Training itself is
-    # tested in tests/test_reranker.py; here the copy `make test` trained is handed over, so
-    # postBuild's `train-reranker` finds it and the fallback path runs in seconds.
-    from helpers import reranker
+    # No Hub here, so postBuild falls back to training the course reranker, and it always
+    # fine-tunes lesson 07's encoder. Training itself is tested in tests/test_reranker.py and
+    # tests/test_finetune.py; here the copies `make test` trained are handed over, so postBuild's
+    # `train-reranker` and `train-encoder` find them and run in seconds (not ten minutes).
+    from helpers import models
 
-    trained = reranker.find_trained()
-    assert trained, "run `python -m helpers train-reranker` first (make test does)"
-    shutil.copytree(trained, repo / ".cache" / "models" / trained.name)
+    for name in (models.COURSE_RERANKER, models.FINETUNED_ENCODER):
+        trained = models.find_trained(name)
+        assert trained, f"no trained {name}: run `make setup` first (make test does)"
+        shutil.copytree(trained, repo / ".cache" / "models" / trained.name)
     home = tmp / "home"
     home.mkdir()
     image = venv(tmp / "venv", image=True)
@@ -103,6 +105,7 @@ def test_postbuild_runs_cleanly(built):
     assert "ms-marco-MiniLM-L-6-v2 cached at" in result.stdout or (
         "training the course's offline reranker instead" in result.stdout
         and "Course reranker already trained" in result.stdout)
+    assert "Fine-tuned encoder already trained" in result.stdout, "postBuild must fine-tune lesson 07's encoder"
 
 
 def test_postbuild_installed_the_helpers_into_the_environment(built):
