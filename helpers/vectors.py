@@ -2,7 +2,7 @@
 
 Introduced in lesson 03 (similarity).
 
-Lessons: 03.
+Lessons: 03, 05.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_matrix", "cosine", "euclidean", "normalize", "top_k"]
+__all__ = ["as_matrix", "cosine", "euclidean", "normalize", "shaped_like", "top_k"]
 
 
 def as_matrix(x: Any, name: str = "x", *, dim: int | None = None, float32: bool = False,
@@ -102,3 +102,32 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
     ids = np.take_along_axis(part, order, axis=1)
     return ids, np.take_along_axis(scores, ids, axis=1)
+
+
+def shaped_like(emb: np.ndarray, groups: Any, n: int, rng: np.random.Generator, noise: float = 1.5,
+                chunk: int = 10_000) -> np.ndarray:
+    """``n`` synthetic unit vectors shaped like ``emb``: benchmark sets far larger than a corpus.
+
+    Each is a real row of ``emb`` plus noise drawn from the rows' own variation around their
+    group's mean (``groups``: one label per row, e.g. the topics), along the principal
+    directions and with the spreads an SVD of those offsets finds, then normalized. The set
+    keeps the corpus's clusters and its lopsided spectrum, which i.i.d. random vectors lack.
+    Made ``chunk`` rows at a time so the float64 draws stay small. Lessons 05 and 08.
+    """
+    emb = as_matrix(emb, "emb", float32=True)
+    groups = np.asarray(groups)
+    if groups.shape != (len(emb),):
+        raise ValueError(f"groups must hold one label per row of emb ({len(emb)}), got shape {groups.shape}")
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    offsets = emb - np.stack([emb[groups == g].mean(axis=0) for g in groups])  # within-group variation
+    _, spread, directions = np.linalg.svd(offsets, full_matrices=False)
+    out = np.empty((n, emb.shape[1]), dtype=np.float32)
+    for start in range(0, n, chunk):
+        m = min(chunk, n - start)
+        shaped = (rng.standard_normal((m, len(spread))) * spread / np.sqrt(len(emb))).astype(np.float32) @ directions
+        x = emb[rng.integers(0, len(emb), m)] + noise * shaped
+        out[start:start + m] = x / np.linalg.norm(x, axis=1, keepdims=True)
+    return out

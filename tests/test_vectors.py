@@ -97,3 +97,19 @@ def test_scaling_first_changes_nothing_on_ordinary_rows():
 def test_distances_beyond_float64_are_refused():
     with pytest.raises(ValueError, match="exceed the float64 range"):
         euclidean(np.full((1, 4), 1.7e308), np.full((1, 4), -1.7e308))
+
+
+def test_shaped_like_makes_unit_vectors_that_keep_the_clusters():
+    from helpers.vectors import shaped_like
+
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((4, 32)).astype(np.float32) * 3
+    labels = np.repeat(np.arange(4), 25)
+    emb = normalize(centres[labels] + rng.standard_normal((100, 32)).astype(np.float32))
+    x = shaped_like(emb, labels, 500, np.random.default_rng(1))
+    assert x.shape == (500, 32) and x.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(x, axis=1), 1, atol=1e-5)
+    np.testing.assert_array_equal(x, shaped_like(emb, labels, 500, np.random.default_rng(1)))  # a seed repeats it
+    nearest_real = (x @ emb.T).max(axis=1)  # each synthetic vector sits near some real one...
+    iid = normalize(np.random.default_rng(2).standard_normal((500, 32)).astype(np.float32))
+    assert np.median(nearest_real) > np.median((iid @ emb.T).max(axis=1)) + 0.2  # ...unlike random ones
