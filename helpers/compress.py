@@ -14,15 +14,15 @@ Lesson 08; lesson 09 stores vectors at these precisions.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from helpers.core.validate import check_positive_int
+from helpers.search import exact_search, knn_recall
 from helpers.vectors import as_matrix, normalize
 
-__all__ = ["PRECISIONS", "CompressedIndex", "bytes_per_vector", "quantize", "recall_against", "truncate"]
+__all__ = ["PRECISIONS", "CompressedIndex", "bytes_per_vector", "compare", "quantize", "truncate"]
 
 PRECISIONS = ("float32", "float16", "int8", "binary")
 _BYTES = {"float32": 4.0, "float16": 2.0, "int8": 1.0, "binary": 1 / 8}
@@ -102,15 +102,6 @@ def _scalar_index(vectors: np.ndarray, precision: str) -> Any:
         index.train(vectors)  # int8: learns each dimension's range (min to max) from the corpus
     index.add(vectors)
     return index
-
-
-@dataclass
-class Timed:
-    """Results of one batch search, with the seconds it took."""
-
-    ids: np.ndarray
-    scores: np.ndarray
-    seconds: float
 
 
 class CompressedIndex:
@@ -195,16 +186,42 @@ class CompressedIndex:
         order = np.argsort(-rescored, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(ids, order, axis=1), np.take_along_axis(rescored, order, axis=1)
 
-    def timed_search(self, q_emb: np.ndarray, k: int = 10) -> Timed:
-        started = time.perf_counter()
-        ids, scores = self.search(q_emb, k)
-        return Timed(ids, scores, time.perf_counter() - started)
+
+SCALES = {"1M": 1e6, "100M": 1e8, "1B": 1e9}
 
 
-def recall_against(ids: np.ndarray, exact_ids: np.ndarray) -> float:
-    """Mean share of the exact top k that ``ids`` found (both (queries, k) arrays of row ids)."""
-    ids, exact_ids = np.asarray(ids), np.asarray(exact_ids)
-    if ids.ndim != 2 or ids.shape != exact_ids.shape:
-        raise ValueError(f"ids and exact_ids must be (queries, k) arrays of one shape; got {ids.shape} and "
-                         f"{exact_ids.shape}")
-    return float(np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(ids.tolist(), exact_ids.tolist())]))
+def compare(options: Mapping[str, Mapping[str, Any]], base: np.ndarray, queries: np.ndarray, *, k: int = 10,
+            quality: Callable[[np.ndarray], float] | None = None, repeats: int = 3) -> list[dict[str, Any]]:
+    """One row per option (``{name: CompressedIndex keyword arguments}``), measured on the same queries.
+
+    Each row: bytes per vector in memory (and on disk, for a rescoring copy), GB for 1M, 100M
+    and 1B vectors, recall@k against exact float32 search, queries per second (the median of
+    ``repeats`` batch searches after a warm-up), and ``quality(ids)`` when given (for example
+    the mean nDCG@10 of the rows ``ids``). Indexes are built one at a time and freed.
+    """
+    base, queries = _check_float(base, "base"), _check_float(queries, "queries")
+    if not isinstance(options, Mapping) or not options:
+        raise ValueError("options must be a non-empty dict {name: CompressedIndex keyword arguments}, e.g. "
+                         "{'binary + rescore': {'precision': 'binary', 'rescore': 4, 'rescore_with': 'int8'}}")
+    for name, settings in options.items():
+        if not isinstance(settings, Mapping) or "precision" not in settings:
+            raise ValueError(f"option {name!r} must be a dict with at least 'precision', got {settings!r}")
+    check_positive_int("repeats", repeats)
+    truth = exact_search(queries, base, k)[0]
+    rows = []
+    for name, settings in options.items():
+        index = CompressedIndex(base, **settings)
+        ids, _ = index.search(queries, k)  # also the warm-up
+        seconds = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            index.search(queries, k)
+            seconds.append(time.perf_counter() - started)
+        row = {"option": name, "bytes per vector": index.bytes_per_vector, "bytes on disk": index.bytes_on_disk,
+               **{f"GB for {scale}": index.bytes_per_vector * n / 1e9 for scale, n in SCALES.items()},
+               f"recall@{k}": knn_recall(ids, truth, k), "QPS": len(queries) / float(np.median(seconds))}
+        if quality is not None:
+            row["quality"] = float(quality(ids))
+        rows.append(row)
+        del index
+    return rows

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers.compress import CompressedIndex, bytes_per_vector, quantize, recall_against, truncate
-from helpers.search import exact_search
+from helpers.compress import CompressedIndex, bytes_per_vector, compare, quantize, truncate
+from helpers.search import exact_search, knn_recall
 from helpers.vectors import normalize
 
 
@@ -53,7 +53,7 @@ def test_float32_is_exact_search(clustered):
     base, queries = clustered
     ids, scores = CompressedIndex(base, "float32").search(queries, 10)
     truth_ids, truth_scores = exact_search(queries, base, 10)
-    assert recall_against(ids, truth_ids) > 0.99
+    assert knn_recall(ids, truth_ids, 10) > 0.99
     np.testing.assert_allclose(scores, truth_scores, atol=1e-5)
 
 
@@ -72,7 +72,7 @@ def test_finer_codes_and_rescoring_buy_back_recall(clustered):
     truth = exact_search(queries, base, 10)[0]
 
     def recall(precision, **kw):
-        return recall_against(CompressedIndex(base, precision, **kw).search(queries, 10)[0], truth)
+        return knn_recall(CompressedIndex(base, precision, **kw).search(queries, 10)[0], truth, 10)
 
     binary, rescored, with_int8 = recall("binary"), recall("binary", rescore=4), recall(
         "binary", rescore=10, rescore_with="int8")
@@ -88,5 +88,16 @@ def test_memory_is_the_index_and_the_rescoring_copy_is_counted_apart(clustered):
     index = CompressedIndex(base, "binary", rescore=4, rescore_with="int8")
     assert (index.bytes_per_vector, index.bytes_on_disk) == (8, 64)
     assert "binary" in repr(index) and "rescored from 4 x k with int8" in repr(index)
-    timed = index.timed_search(base[:3], 2)
-    assert timed.ids.shape == (3, 2) and timed.seconds > 0
+
+
+def test_compare_measures_every_option_on_the_same_queries(clustered):
+    base, queries = clustered
+    rows = compare({"float32": {"precision": "float32"}, "binary": {"precision": "binary"},
+                    "binary + rescore": {"precision": "binary", "rescore": 10, "rescore_with": "int8"}},
+                   base, queries, quality=lambda ids: float((ids == 0).mean()), repeats=1)
+    table = {row["option"]: row for row in rows}
+    assert table["float32"]["recall@10"] > 0.99 and table["float32"]["bytes per vector"] == 256
+    assert table["binary"]["GB for 1B"] == pytest.approx(8.0)  # 64 bits = 8 bytes, times 1e9
+    assert table["binary + rescore"]["bytes on disk"] == 64
+    assert table["binary"]["recall@10"] < table["binary + rescore"]["recall@10"]
+    assert all(row["QPS"] > 0 and 0 <= row["quality"] <= 1 for row in rows)
