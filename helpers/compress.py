@@ -35,12 +35,12 @@ def _check_precision(precision: Any) -> str:
 
 
 def _check_float(vectors: Any, name: str) -> np.ndarray:
-    """A float32 (n, d) matrix; integer codes are refused (quantize the float vectors, not codes)."""
+    """A float32, C-contiguous (n, d) matrix (float16/float64 are converted; integer codes are refused)."""
     if isinstance(vectors, np.ndarray) and vectors.dtype.kind in "iub":
         raise TypeError(f"{name} must be float vectors, got dtype {vectors.dtype}: quantize the original "
                         "float32 vectors, not codes made from them")
-    return as_matrix(np.asarray(vectors, dtype=np.float32) if isinstance(vectors, np.ndarray) and
-                     vectors.dtype == np.float16 else vectors, name)
+    vectors = as_matrix(vectors, name)
+    return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
 def _check_binary_dim(dim: int) -> None:
