@@ -132,7 +132,8 @@ class CompressedIndex:
 
             _check_binary_dim(self.dim)
             self.index = faiss.IndexBinaryHNSW(self.dim, 32) if hnsw else faiss.IndexBinaryFlat(self.dim)
-            self.index.add(quantize(vectors, "binary"))
+            self.codes = quantize(vectors, "binary")  # n x dim/8 bytes: rescoring reads bits from here
+            self.index.add(self.codes)
         else:
             if hnsw:
                 raise ValueError("hnsw=True is offered for binary codes here; lesson 05 builds float HNSW indexes")
@@ -157,12 +158,11 @@ class CompressedIndex:
 
     def _stored(self, ids: np.ndarray) -> np.ndarray:
         """Rows ``ids`` as floats, from the rescoring copy, else the index's codes (binary: 0/1 bits)."""
-        flat = ids.ravel()
+        flat = np.maximum(ids.ravel(), 0)  # Faiss pads short result lists with -1; search() drops those
         if self.store is not None:
             return self.store.reconstruct_batch(flat).reshape(*ids.shape, self.dim)
         if self.precision == "binary":
-            codes = np.stack([self.index.reconstruct(int(i)) for i in flat])
-            return np.unpackbits(codes, axis=1)[:, : self.dim].astype(np.float32).reshape(*ids.shape, self.dim)
+            return np.unpackbits(self.codes[flat], axis=1).astype(np.float32).reshape(*ids.shape, self.dim)
         return self.index.reconstruct_batch(flat).reshape(*ids.shape, self.dim)
 
     def search(self, q_emb: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
@@ -183,6 +183,7 @@ class CompressedIndex:
             return ids[:, :k], scores[:, :k]
         # the float query against each candidate's stored codes, then the best k of them
         rescored = np.einsum("qd,qcd->qc", q_emb, self._stored(ids))
+        rescored[ids < 0] = -np.inf  # padding, not a row
         order = np.argsort(-rescored, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(ids, order, axis=1), np.take_along_axis(rescored, order, axis=1)
 
