@@ -6,22 +6,22 @@ STAMP  := $(VENV)/.course-setup-done
 # LAB_ARGS: extra JupyterLab arguments, e.g. LAB_ARGS=--no-browser on a server.
 LAB_ARGS ?=
 
-.PHONY: lab test lint setup reranker encoder lessons doctor bench guide browser html clean
+.PHONY: lab test lint setup reranker encoder fast-encoders lessons doctor bench guide browser html clean
 
 # JupyterLab opens right after the install: no model is trained first. Lessons 06 and 07 train
 # their models when they first need them (helpers.train.ensure, with a progress bar).
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab lessons/ $(LAB_ARGS)
 
-# CI trains the course's models in setup, so the notebooks' timings exclude them.
-test: $(STAMP) reranker encoder lint
+# CI trains the course's models (and builds lesson 08's fast encoders) in setup, so the notebooks' timings exclude them.
+test: $(STAMP) reranker encoder fast-encoders lint
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
 # House rules as a tool: ruff, configured in pyproject.toml (.py files only).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-setup: $(STAMP) reranker encoder
+setup: $(STAMP) reranker encoder fast-encoders
 
 # Lesson 06's offline reranker, trained once from the bundled model (a few minutes); a
 # no-op when a copy trained with the current recipe and data is already in .cache/models.
@@ -32,6 +32,11 @@ reranker: $(STAMP)
 # when a copy trained with the current recipe and data is already in .cache/models.
 encoder: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m helpers train-encoder
+
+# Lesson 08's faster encoders: MiniLM exported to ONNX (float32, int8) and a distilled static
+# model (about 40 s); a no-op when this copy of MiniLM already has them in .cache/fast-encoders.
+fast-encoders: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) -m helpers fast-encoders
 
 $(STAMP): pyproject.toml tools/install_torch.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

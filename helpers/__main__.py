@@ -1,4 +1,4 @@
-"""The course's command line: ``python -m helpers doctor | verify | baselines | prefetch | train-reranker | train-encoder``."""
+"""The course's command line: ``python -m helpers doctor | verify | baselines | prefetch | train-reranker | train-encoder | fast-encoders``."""
 
 from __future__ import annotations
 
@@ -78,6 +78,14 @@ def cmd_train_encoder(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fast_encoders(args: argparse.Namespace) -> int:
+    from helpers import fast_encoders
+
+    fast_encoders.export_onnx()
+    fast_encoders.distill_static()
+    return 0
+
+
 def cmd_baselines(args: argparse.Namespace) -> int:
     from helpers import baselines
 
@@ -102,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     tune = sub.add_parser("train-encoder", help="fine-tune lesson 07's encoder on the course corpus (minutes, once)")
     tune.add_argument("--force", action="store_true", help="train again even if a trained copy exists")
     tune.set_defaults(func=cmd_train_encoder)
+    sub.add_parser("fast-encoders", help="export lesson 08's ONNX encoders and distil its static model (once)"
+                   ).set_defaults(func=cmd_fast_encoders)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -58,13 +58,16 @@ def built(tmp_path_factory):
     # No Hub here, so postBuild falls back to training the course reranker, and it always
     # fine-tunes lesson 07's encoder. Training itself is tested in tests/test_reranker.py and
     # tests/test_finetune.py; here the copies `make test` trained are handed over, so postBuild's
-    # `train-reranker` and `train-encoder` find them and run in seconds (not ten minutes).
-    from helpers import models
+    # `train-reranker` and `train-encoder` find them and run in seconds (not ten minutes); the
+    # same for lesson 08's exports (tested in tests/test_fast_encoders.py).
+    from helpers import fast_encoders, models
 
     for name in (models.COURSE_RERANKER, models.FINETUNED_ENCODER):
         trained = models.find_trained(name)
         assert trained, f"no trained {name}: run `make setup` first (make test does)"
         shutil.copytree(trained, repo / ".cache" / "models" / trained.name)
+    for built_copy in (fast_encoders.export_onnx(quiet=True), fast_encoders.distill_static(quiet=True)):
+        shutil.copytree(built_copy, repo / ".cache" / "fast-encoders" / built_copy.name)
     home = tmp / "home"
     home.mkdir()
     image = venv(tmp / "venv", image=True)
@@ -106,6 +109,8 @@ def test_postbuild_runs_cleanly(built):
         "training the course's offline reranker instead" in result.stdout
         and "Course reranker already trained" in result.stdout)
     assert "Fine-tuned encoder already trained" in result.stdout, "postBuild must fine-tune lesson 07's encoder"
+    assert "ONNX copies of" in result.stdout and "static model distilled from" in result.stdout, \
+        "postBuild must build lesson 08's fast encoders"
 
 
 def test_postbuild_installed_the_helpers_into_the_environment(built):

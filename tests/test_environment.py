@@ -62,3 +62,6 @@ def test_setup_already_done_is_not_redone():
     # the reranker step always runs, and finds the copy it trained before
     result = subprocess.run(["make", "reranker"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "Course reranker already trained" in result.stdout, result.stdout
+    # so does lesson 08's export step, and it finds the copies it built before
+    result = subprocess.run(["make", "fast-encoders"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "ONNX copies of" in result.stdout and "found in" in result.stdout, result.stdout
