@@ -9,6 +9,8 @@ keep ``k`` (the recipe of sentence-transformers' ``semantic_search_faiss``). The
 themselves come from sentence-transformers' ``quantize_embeddings``.
 
 Lesson 08; lesson 09 stores vectors at these precisions.
+
+Lessons: 08.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Introduced in lesson 03 (similarity).
 
-Lessons: 03, 05.
+Lessons: 03, 05, 08.
 """
 
 from __future__ import annotations
