@@ -180,8 +180,23 @@ class VectorIndex:
         return cls(index, ids, factory)
 
 
+def _use_centroids(index: Any, centroids: np.ndarray, factory: str) -> None:
+    """Fill an untrained IVF index's coarse quantizer with ``centroids``: Faiss then trains only the codes."""
+    import faiss
+
+    try:
+        ivf = faiss.extract_index_ivf(index)
+    except RuntimeError:
+        raise ValueError(f"centroids are the cells of an IVF index; {factory!r} has no IVF part") from None
+    centroids = as_matrix(centroids, "centroids", dim=ivf.d, float32=True)
+    if len(centroids) != ivf.nlist:
+        raise ValueError(f"{factory!r} has {ivf.nlist} cells, but {len(centroids)} centroids were given")
+    ivf.quantizer.add(centroids)
+
+
 def build_index(emb: np.ndarray, factory: str = "Flat", ids: Sequence[str] | None = None, *,
-                train_size: int | None = None, seed: int = 0, ef_construction: int | None = None) -> VectorIndex:
+                train_size: int | None = None, seed: int = 0, ef_construction: int | None = None,
+                centroids: np.ndarray | None = None) -> VectorIndex:
     """Build a Faiss index over the rows of ``emb`` with the inner product.
 
     ``factory`` is a Faiss factory string: ``"Flat"`` (exact), ``"IVF256,Flat"``,
@@ -190,6 +205,8 @@ def build_index(emb: np.ndarray, factory: str = "Flat", ids: Sequence[str] | Non
     numbers crash Faiss instead of raising. Indexes that need training are trained on
     ``train_size`` rows (at most all of them) sampled with ``seed`` (default: all rows).
     ``ef_construction`` sets an HNSW graph's build-time search width (Faiss's default: 40).
+    ``centroids`` gives an IVF index its cells ready-made (another IVF index's, with the same
+    ``nlist``), so that training skips k-means and fits only the codes stored in the cells.
     """
     import faiss
 
@@ -216,6 +233,8 @@ def build_index(emb: np.ndarray, factory: str = "Flat", ids: Sequence[str] | Non
         raise ValueError(f"Faiss cannot build {factory!r}: {str(error).splitlines()[-1]}") from None
     if ef_construction is not None:
         faiss.downcast_index(index).hnsw.efConstruction = ef_construction
+    if centroids is not None:
+        _use_centroids(index, centroids, factory)
     if not index.is_trained:
         rng = np.random.default_rng(int(seed))
         sample = emb if n_train == len(emb) else emb[np.sort(rng.choice(len(emb), n_train, replace=False))]

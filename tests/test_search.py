@@ -76,6 +76,31 @@ def test_ivf_nprobe_trades_recall_for_work(data):
     assert low < 0.95 and knn_recall(index.search_rows(q, 10), truth, 10) == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("factory", ["IVF64,SQ8", "IVF64,PQ8x4fs"])
+def test_ivf_indexes_can_share_one_set_of_cells(data, factory):
+    x, q, truth = data
+    ivf = build_index(x, "IVF64,Flat")
+    cells = faiss.extract_index_ivf(ivf.index).quantizer.reconstruct_n(0, 64)
+    index = build_index(x, factory, centroids=cells)
+    assert np.array_equal(faiss.extract_index_ivf(index.index).quantizer.reconstruct_n(0, 64), cells)  # not retrained
+    same = [faiss.extract_index_ivf(i.index).quantizer.search(q, 1)[1] for i in (ivf, index)]
+    assert np.array_equal(*same)  # every query falls in the same cell of both
+    own = build_index(x, factory)  # trained from scratch: sharing the cells must lose nothing
+    recalls = []
+    for i in (index, own):
+        i.set_search_params(nprobe=64)
+        recalls.append(knn_recall(i.search_rows(q, 10), truth, 10))
+    assert recalls[0] >= recalls[1] - 0.02, recalls
+
+
+@pytest.mark.parametrize(("factory", "cells", "words"), [
+    ("Flat", 64, "no IVF part"), ("HNSW16", 64, "no IVF part"), ("IVF64,Flat", 32, "64 cells, but 32 centroids")])
+def test_centroids_that_do_not_fit_the_index_are_refused(data, factory, cells, words):
+    x, _, _ = data
+    with pytest.raises(ValueError, match=words):
+        build_index(x, factory, centroids=x[:cells])
+
+
 def test_pq_compresses_vectors(data):
     x, q, truth = data
     pq = build_index(x, "PQ8", train_size=3000)
