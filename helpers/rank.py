@@ -7,7 +7,7 @@ the rest stemmed (PyStemmer), so "barking" matches "bark". Fusion (reciprocal ra
 normalized weighted scores) combines BM25 with dense retrieval; :class:`Reranker` reorders
 the top candidates with a cross-encoder. Introduced in lesson 06.
 
-Lessons: 06.
+Lessons: 06, 07.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["BM25", "Reranker", "reciprocal_rank_fusion", "score_fusion"]
+__all__ = ["BM25", "Reranker", "fused_scores", "reciprocal_rank_fusion", "score_fusion"]
 
 
 class BM25:
@@ -105,20 +105,30 @@ def _minmax(scores: Mapping[str, float], what: str) -> dict[str, float]:
     return {pid: (s - low) / span if span > 0 else 1.0 for pid, s in scores.items()}
 
 
-def score_fusion(lexical: Mapping[str, float], dense: Mapping[str, float], weight: float) -> list[str]:
-    """Fuse two score lists of one query: ``weight * dense + (1 - weight) * lexical``, best first.
+def _check_weight(weight: float, what: str) -> None:
+    if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 <= weight <= 1:
+        raise ValueError(f"weight must be between 0 ({what}), got {weight!r}")
+
+
+def fused_scores(lexical: Mapping[str, float], dense: Mapping[str, float], weight: float) -> dict[str, float]:
+    """``weight * dense + (1 - weight) * lexical`` for every passage of either side, as a dict.
 
     Each side is min-max normalized within the query first (BM25 scores run 0 to 20 or so,
     cosines -1 to 1). A passage that one side did not retrieve gets 0 from that side, the
     value of that side's worst retrieved passage. Choose ``weight`` on dev queries.
+    """
+    _check_weight(weight, "lexical only) and 1 (dense only")
+    lex, den = _minmax(lexical, "lexical"), _minmax(dense, "dense")
+    return {pid: weight * den.get(pid, 0.0) + (1 - weight) * lex.get(pid, 0.0) for pid in lex.keys() | den.keys()}
+
+
+def score_fusion(lexical: Mapping[str, float], dense: Mapping[str, float], weight: float) -> list[str]:
+    """The passages of :func:`fused_scores`, best first (ties by id).
 
     >>> score_fusion({"a": 12.0, "b": 9.0, "d": 3.0}, {"b": 0.9, "c": 0.5, "a": 0.4}, weight=0.5)
     ['b', 'a', 'c', 'd']
     """
-    if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 <= weight <= 1:
-        raise ValueError(f"weight must be between 0 (lexical only) and 1 (dense only), got {weight!r}")
-    lex, den = _minmax(lexical, "lexical"), _minmax(dense, "dense")
-    fused = {pid: weight * den.get(pid, 0.0) + (1 - weight) * lex.get(pid, 0.0) for pid in lex.keys() | den.keys()}
+    fused = fused_scores(lexical, dense, weight)
     return sorted(fused, key=lambda pid: (-fused[pid], pid))
 
 
@@ -161,8 +171,16 @@ class Reranker:
             self._memo.update({(query, pid): float(v) for pid, v in zip(new, values)})
         return np.array([self._memo[(query, pid)] for pid in ids], dtype=np.float32)
 
-    def rerank(self, query: str, ranking: Sequence[str], k: int) -> list[str]:
-        """The top ``k`` of ``ranking`` reordered by the cross-encoder, then the rest unchanged."""
+    def rerank(self, query: str, ranking: Sequence[str], k: int, *,
+               first_stage: Mapping[str, float] | None = None, weight: float = 1.0) -> list[str]:
+        """The top ``k`` of ``ranking`` reordered by the cross-encoder, then the rest unchanged.
+
+        With ``weight`` below 1 the top ``k`` are ordered by ``weight * cross-encoder + (1 -
+        weight) * first stage``, each min-max normalized within those ``k``; ``first_stage``
+        holds the first stage's score of each of them ({passage id: score}). A reranker that
+        orders passages worse than the first stage on its own can still add to it: choose the
+        weight on dev queries (lesson 07). Ties keep the first stage's order.
+        """
         ranking = _check_ranking(ranking)
         if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
             raise ValueError(f"k must be a positive int, got {k!r}")
@@ -171,9 +189,19 @@ class Reranker:
         if k > len(ranking):
             raise ValueError(f"k={k} but the first stage gave only {len(ranking)} candidates; "
                              "retrieve deeper or lower k")
+        _check_weight(weight, "first stage only) and 1 (cross-encoder only")
         head = ranking[:k]
-        order = np.argsort(-self.scores(query, head), kind="stable")
-        return [head[i] for i in order] + ranking[k:]
+        if weight < 1:
+            if not isinstance(first_stage, Mapping):
+                raise ValueError(f"weight={weight} mixes in the first stage's scores: pass first_stage={{passage id: score}}")
+            missing = [pid for pid in head if pid not in first_stage]
+            if missing:
+                raise KeyError(f"first_stage has no score for {missing[0]!r} ({len(missing)} of the top {k} missing)")
+        cross = self.scores(query, head)
+        if weight == 1:
+            return [head[i] for i in np.argsort(-cross, kind="stable")] + ranking[k:]
+        mixed = fused_scores({pid: first_stage[pid] for pid in head}, dict(zip(head, cross.tolist())), weight)
+        return sorted(head, key=lambda pid: -mixed[pid]) + ranking[k:]
 
     @property
     def pairs_per_second(self) -> float:

@@ -33,7 +33,7 @@ from helpers import (
     train,
     vectors,
 )
-from helpers.rank import BM25, Reranker, reciprocal_rank_fusion, score_fusion
+from helpers.rank import BM25, Reranker, fused_scores, reciprocal_rank_fusion, score_fusion
 from helpers.train import encoder, groups
 from helpers.wordvectors import WordVectors, analogy_accuracy
 
@@ -241,6 +241,7 @@ CASES += [
 CASES += [
     ("rank.reciprocal_rank_fusion", lambda: reciprocal_rank_fusion([[]] * 0), ValueError, "non-empty"),
     ("rank.score_fusion", lambda: score_fusion({"a": 1.0}, {}, 0.5), ValueError, "dense must be a non-empty"),
+    ("rank.fused_scores", lambda: fused_scores({"a": 1.0}, {"a": 2.0}, -0.1), ValueError, "weight must be between 0"),
     ("rank.Reranker", lambda: Reranker(None, {"p": "text"}), TypeError, "predict"),
     ("models.which", lambda: models.which(object()), ValueError, "not loaded through helpers.models"),
     ("models.load_reranker", lambda: models.load_reranker(quiet="yes"), TypeError, "quiet"),

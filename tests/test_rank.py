@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers.rank import BM25, Reranker, reciprocal_rank_fusion, score_fusion
+from helpers.rank import BM25, Reranker, fused_scores, reciprocal_rank_fusion, score_fusion
 
 TEXTS = ["The Kestrel KR-2209 rice cooker has a fuzzy-logic chip.", "Dogs bark at the postman.",
          "A cat naps on the rug.", "Rice is rinsed before cooking."]
@@ -134,6 +134,28 @@ def test_rerank_scores_each_pair_once_and_counts_the_work():
     assert reranker.pairs_per_second > 0
 
 
+def test_rerank_with_a_weight_mixes_in_the_first_stage():
+    reranker = Reranker(WordOverlap(), PASSAGES)
+    ranking = ["p1", "p2", "p0", "p3"]
+    first = {"p1": 0.9, "p2": 0.8, "p0": 0.1, "p3": 0.0}    # the first stage's scores, best first
+    # weight 0: the first stage alone; weight 1: the cross-encoder alone (the plain rerank)
+    assert reranker.rerank("rice cooker", ranking, k=4, first_stage=first, weight=0.0) == ranking
+    assert reranker.rerank("rice cooker", ranking, k=4, first_stage=first, weight=1.0) == reranker.rerank("rice cooker", ranking, k=4)
+    # overlap: p0 2, p3 1, p1 0, p2 0 -> normalized 1, .5, 0, 0; first stage normalized 1, .89, .11, 0
+    # at 0.6: p1 .4, p2 .36, p0 .64, p3 .3 -> p0 leads, p3 falls below the two the first stage liked
+    assert reranker.rerank("rice cooker", ranking, k=4, first_stage=first, weight=0.6) == ["p0", "p1", "p2", "p3"]
+    # only the top k are mixed; the tail keeps its place, and needs no first-stage score
+    assert reranker.rerank("rice cooker", ranking, k=2, first_stage={"p1": 1.0, "p2": 0.5}, weight=0.5) == ranking
+
+
+def test_fused_scores_are_what_score_fusion_sorts():
+    lexical, dense = {"a": 12.0, "b": 9.0, "d": 3.0}, {"b": 0.9, "c": 0.5, "a": 0.4}
+    fused = fused_scores(lexical, dense, 0.5)
+    assert set(fused) == {"a", "b", "c", "d"}
+    assert sorted(fused, key=lambda pid: (-fused[pid], pid)) == score_fusion(lexical, dense, 0.5)
+    assert fused["b"] == pytest.approx(0.5 * 1.0 + 0.5 * 6 / 9)
+
+
 @pytest.mark.parametrize(
     "call, error, message",
     [
@@ -143,6 +165,10 @@ def test_rerank_scores_each_pair_once_and_counts_the_work():
         (lambda r: r.rerank("rice", ["p0", "p1"], k=0), ValueError, "positive int"),
         (lambda r: r.rerank("rice", "p0", k=1), TypeError, "list of passage ids"),
         (lambda r: r.scores("", ["p0"]), ValueError, "non-empty string"),
+        (lambda r: r.rerank("rice", ["p0", "p1"], k=2, weight=0.5), ValueError, "pass first_stage"),
+        (lambda r: r.rerank("rice", ["p0", "p1"], k=2, first_stage={"p0": 1.0}, weight=0.5), KeyError, "no score for 'p1'"),
+        (lambda r: r.rerank("rice", ["p0", "p1"], k=2, first_stage={"p0": 1.0, "p1": 0.0}, weight=1.5), ValueError, "between 0"),
+        (lambda r: r.rerank("rice", ["p0", "p1"], k=2, first_stage={"p0": 1.0, "p1": float("nan")}, weight=0.5), ValueError, "NaN"),
     ],
 )
 def test_rerank_rejects_bad_input(call, error, message):
