@@ -105,9 +105,9 @@ def _minmax(scores: Mapping[str, float], what: str) -> dict[str, float]:
     return {pid: (s - low) / span if span > 0 else 1.0 for pid, s in scores.items()}
 
 
-def _check_weight(weight: float, what: str) -> None:
+def _check_weight(weight: float, zero: str, one: str) -> None:
     if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 <= weight <= 1:
-        raise ValueError(f"weight must be between 0 ({what}), got {weight!r}")
+        raise ValueError(f"weight must be between 0 ({zero}) and 1 ({one}), got {weight!r}")
 
 
 def fused_scores(lexical: Mapping[str, float], dense: Mapping[str, float], weight: float) -> dict[str, float]:
@@ -117,7 +117,7 @@ def fused_scores(lexical: Mapping[str, float], dense: Mapping[str, float], weigh
     cosines -1 to 1). A passage that one side did not retrieve gets 0 from that side, the
     value of that side's worst retrieved passage. Choose ``weight`` on dev queries.
     """
-    _check_weight(weight, "lexical only) and 1 (dense only")
+    _check_weight(weight, zero="lexical only", one="dense only")
     lex, den = _minmax(lexical, "lexical"), _minmax(dense, "dense")
     return {pid: weight * den.get(pid, 0.0) + (1 - weight) * lex.get(pid, 0.0) for pid in lex.keys() | den.keys()}
 
@@ -189,7 +189,7 @@ class Reranker:
         if k > len(ranking):
             raise ValueError(f"k={k} but the first stage gave only {len(ranking)} candidates; "
                              "retrieve deeper or lower k")
-        _check_weight(weight, "first stage only) and 1 (cross-encoder only")
+        _check_weight(weight, zero="first stage only", one="cross-encoder only")
         head = ranking[:k]
         if weight < 1:
             if not isinstance(first_stage, Mapping):
