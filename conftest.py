@@ -1,9 +1,14 @@
-"""Notebook budgets: wall time and peak memory of each notebook's kernel.
+"""Notebook budgets: wall time and peak memory of each notebook's kernel and every process it starts.
 
 nbval runs every notebook in solutions/ and lessons/ in a kernel of its own. This plugin
-times each notebook from kernel start to last cell, reads the kernel's peak resident memory
-(Linux VmHWM, children included) after every cell, prints a table at the end of the run,
-writes reports/notebooks.csv, and fails a notebook's last cell when it is over budget.
+times each notebook from kernel start to last cell and measures its peak memory two ways:
+the kernel's own peak resident memory (Linux VmHWM, read after every cell), and the memory
+of the kernel's whole process tree (a database server, a Ray cluster's processes), sampled
+five times a second while a cell runs. The tree is summed as PSS (proportional set size):
+a page shared by several processes (a library, Ray's object store) counts once in all, as
+it does in the memory limit that stops a Binder session. The notebook's peak is the larger
+of the two. The plugin prints a table at the end of the run, writes reports/notebooks.csv,
+and fails a notebook's last cell when it is over budget.
 It also turns on strict exercise checks for solutions/ (a wrong solution fails its check).
 
 Claims that travel: lessons/ run in another numeric environment than solutions/, so a
@@ -18,10 +23,12 @@ cold instead of reading what the solutions cached.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import csv
 import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -56,18 +63,58 @@ def _is_cell(item) -> bool:
     return type(item).__name__ == "IPyNbCell"
 
 
-def _peak_mb(pid: int) -> float:
-    """Peak RSS of a process plus the peaks of its live children, in MB."""
+def _kernel_peak_mb(pid: int) -> float:
+    """The kernel's own peak resident memory (VmHWM), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _tree_mb(pid: int) -> float:
+    """The PSS of a process and all its descendants now, in MB (a process that exits meanwhile counts 0)."""
     total = 0
     try:
-        proc = psutil.Process(pid)
-        for p in [proc, *proc.children(recursive=True)]:
-            for line in Path(f"/proc/{p.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    for p in processes:
+        try:
+            for line in Path(f"/proc/{p.pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     total += int(line.split()[1])
-    except (psutil.Error, OSError):
-        pass
+                    break
+        except OSError:
+            pass
     return total / 1024
+
+
+class _TreeSampler:
+    """Samples the tree's memory in a thread while a cell runs; ``peak`` is the largest sample."""
+
+    def __init__(self, pid: int, every: float = 0.2) -> None:
+        self.pid, self.every, self.peak = pid, every, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            self.peak = max(self.peak, _tree_mb(self.pid))
+            if self._stop.wait(self.every):
+                return
+
+    def __enter__(self) -> _TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _tree_mb(self.pid))
 
 
 def _notebook(item) -> str:
@@ -86,15 +133,25 @@ def pytest_runtest_setup(item):
     yield
 
 
+def _kernel_pid(item) -> int | None:
+    kernel = item.parent.kernel
+    return kernel.km.provisioner.pid if kernel is not None else None
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    yield
-    if _is_cell(item):
-        run = _runs[_notebook(item)]
-        run["seconds"] = time.perf_counter() - run["start"]
-        kernel = item.parent.kernel
-        if kernel is not None:
-            run["peak_mb"] = max(run["peak_mb"], _peak_mb(kernel.km.provisioner.pid))
+    if not _is_cell(item):
+        yield
+        return
+    pid = _kernel_pid(item)  # None before the notebook's kernel has started
+    tree = _TreeSampler(pid) if pid is not None else contextlib.nullcontext()
+    with tree:
+        yield
+    run = _runs[_notebook(item)]
+    run["seconds"] = time.perf_counter() - run["start"]
+    pid = _kernel_pid(item)
+    if pid is not None:
+        run["peak_mb"] = max(run["peak_mb"], _kernel_peak_mb(pid), getattr(tree, "peak", 0.0))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -10,7 +10,7 @@ themselves come from sentence-transformers' ``quantize_embeddings``.
 
 Lesson 08; lesson 09 stores vectors at these precisions.
 
-Lessons: 08.
+Lessons: 08, 09.
 """
 
 from __future__ import annotations

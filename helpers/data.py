@@ -12,7 +12,7 @@ One corpus for every lesson (see ``helpers/data/course/DATACARD.md``):
 Every loader checks its file and raises :class:`DataError` naming the file, line and
 problem. Introduced in lesson 01.
 
-Lessons: 01, 02, 03, 04, 05, 06, 07, 08.
+Lessons: 01, 02, 03, 04, 05, 06, 07, 08, 09.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ Both are built once per model copy and cached under ``.cache/fast-encoders/``, w
 atomically (a killed build leaves no half folder). sentence-transformers' own
 ``backend="onnx"`` needs optimum-onnx, which does not support transformers 5 yet.
 
-Lessons: 08.
+Lessons: 08, 09.
 """
 
 from __future__ import annotations
@@ -122,11 +122,13 @@ class OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=settings["max_seq_length"])
         self.tokenizer.enable_padding(pad_id=settings["pad_token_id"], pad_token=settings["pad_token"])
-        import torch
+        if threads is None:  # onnxruntime ignores torch's and OMP's thread settings: give it torch's count, for a fair race
+            import torch
 
+            threads = torch.get_num_threads()
+        check_positive_int("threads", threads)
         options = ort.SessionOptions()
-        # onnxruntime ignores torch's and OMP's thread settings: give it torch's count, for a fair race
-        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         self.path = folder / ONNX_FILES[precision]
         self.precision = precision

@@ -7,7 +7,7 @@ the rest stemmed (PyStemmer), so "barking" matches "bark". Fusion (reciprocal ra
 normalized weighted scores) combines BM25 with dense retrieval; :class:`Reranker` reorders
 the top candidates with a cross-encoder. Introduced in lesson 06.
 
-Lessons: 06, 07.
+Lessons: 06, 07, 09.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Introduced in lesson 05, which builds each index by hand first; lesson 06 retrieves with
 it. Every index uses the inner product, which on unit vectors is the cosine.
 
-Lessons: 05, 06, 07, 08.
+Lessons: 05, 06, 07, 08, 09.
 """
 
 from __future__ import annotations

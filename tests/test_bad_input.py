@@ -20,6 +20,7 @@ from helpers import (
     compress,
     core,
     data,
+    distributed,
     embed,
     index_factory,
     index_store,
@@ -31,6 +32,7 @@ from helpers import (
     reranker,
     search,
     train,
+    vectordb,
     vectors,
 )
 from helpers.rank import BM25, Reranker, fused_scores, reciprocal_rank_fusion, score_fusion
@@ -196,6 +198,27 @@ CASES = [
     ("search.VectorIndex", lambda: search.build_index(GOOD).set_search_params(ef_search=2), ValueError, "HNSW indexes"),
     ("search.VectorIndex", lambda: search.build_index(GOOD, "HNSW4").set_search_params(ef_search=0), ValueError, "positive int"),
     ("search.VectorIndex", lambda: search.VectorIndex.load("/nonexistent.faiss"), FileNotFoundError, "VectorIndex.save"),
+    ("vectordb.passage_rows", lambda: vectordb.passage_rows(data.load_corpus().passages[:2], GOOD), ValueError,
+     "one vector per passage"),
+    ("vectordb.passage_rows", lambda: vectordb.passage_rows(data.load_corpus().passages[:4], NAN), ValueError, "NaN"),
+    ("vectordb.create_collection", lambda: vectordb.create_collection(None, "my passages", 8), ValueError, "underscores"),
+    ("vectordb.create_collection", lambda: vectordb.create_collection(None, "passages", 0), ValueError, "dim"),
+    ("vectordb.insert", lambda: vectordb.insert(None, "passages", []), ValueError, "non-empty list"),
+    ("vectordb.search", lambda: vectordb.search(None, "passages", GOOD[0]), ValueError, "2-D"),
+    ("vectordb.search", lambda: vectordb.search(None, "passages", Q, filter=3), TypeError, "filter"),
+    ("vectordb.connect", lambda: vectordb.connect("course.sqlite"), ValueError, "'.db'"),
+    ("vectordb.connect", lambda: vectordb.connect("http://127.0.0.1"), ValueError, "port"),
+    ("vectordb.release", lambda: vectordb.release(None), ValueError, "'.db'"),
+    ("vectordb.LocalServer", lambda: vectordb.LocalServer("course"), ValueError, "'.db'"),
+    ("distributed.start_ray", lambda: distributed.start_ray("localhost"), ValueError, "host:port"),
+    ("distributed.start_ray", lambda: distributed.start_ray(3), TypeError, "address"),
+    ("distributed.start_ray", lambda: distributed.start_ray(object_store_mb=10), ValueError, "at least 80"),
+    ("distributed.BatchEncoder", lambda: distributed.BatchEncoder(batch_size=0), ValueError, "batch_size"),
+    ("distributed.BatchEncoder", lambda: distributed.BatchEncoder()({"title": np.array(["x"])}), ValueError, "'text'"),
+    ("distributed.encode_to_parquet", lambda: distributed.encode_to_parquet([], "v"), ValueError, "non-empty"),
+    ("distributed.encode_to_parquet", lambda: distributed.encode_to_parquet([{"title": "x"}], "v"), ValueError,
+     "no 'text'"),
+    ("distributed.read_vectors", lambda: distributed.read_vectors("/nonexistent"), FileNotFoundError, "encode_to_parquet"),
     ("search.knn_recall", lambda: search.knn_recall(np.zeros((2, 3)), np.zeros((3, 3)), 1), ValueError, "same number of rows"),
     ("search.knn_recall", lambda: search.knn_recall(np.zeros((2, 3)), np.zeros((2, 3)), 4), ValueError, "between 1 and 3"),
     ("search.measure", lambda: search.measure(search.build_index(GOOD), Q, np.zeros((2, 4)), repeats=0), ValueError, "repeats"),
@@ -305,7 +328,7 @@ def test_the_table_covers_every_public_helper():
     covered = {c[0] for c in CASES} | NO_INPUT
     public = {"helpers.setup"}
     for module_name in ("models", "data", "beir", "compress", "embed", "vectors", "search", "index_factory", "index_store",
-                        "metrics", "rank",
+                        "metrics", "rank", "vectordb", "distributed",
                         "doctor", "colab", "baselines", "check", "pooling", "wordvectors", "plots", "projections",
                         "reranker", "core", "train", "train.groups", "train.encoder"):
         module = importlib.import_module(f"helpers.{module_name}")

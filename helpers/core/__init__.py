@@ -2,6 +2,8 @@
 
 Every other layer imports from here; this layer imports nothing else from ``helpers``
 (except :mod:`helpers.errors`). Used by every lesson through the modules above it.
+
+Lessons: 09.
 """
 
 from __future__ import annotations
