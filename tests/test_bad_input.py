@@ -68,6 +68,7 @@ CASES = [
     ("data.load_sts", lambda: data.load_sts("/nonexistent"), ValueError, "missing"),
     ("data.load_analogies", lambda: data.load_analogies("/nonexistent"), ValueError, "missing"),
     ("data.load_duplicates", lambda: data.load_duplicates("/nonexistent"), ValueError, "missing"),
+    ("data.load_documents", lambda: data.load_documents("/nonexistent"), ValueError, "missing"),
     ("beir.load_beir", lambda: beir.load_beir("nope"), ValueError, "unknown BEIR"),
     ("embed.encode", lambda: embed.encode(None), TypeError, "list of strings"),
     ("embed.encode", lambda: embed.encode([]), ValueError, "empty"),
