@@ -39,7 +39,10 @@ class RayClusterError(CourseError):
 
 
 def _host_port(address: str) -> tuple[str, int]:
-    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if address.startswith("ray://"):
+        raise ValueError(f"{address!r} is a Ray Client address; give the head node's host:port instead "
+                         "(the port of `ray start --head --port=...`, 6379 unless you chose another)")
+    host, sep, port = address.rpartition(":")
     if not sep or not host or not port.isdigit():
         raise ValueError(f"address must look like '127.0.0.1:6379' (host:port of the head node), got {address!r}")
     return host, int(port)
@@ -57,6 +60,8 @@ def start_ray(address: str | None = None, *, num_cpus: int = 1, object_store_mb:
     # errors still show. setdefault: a learner who sets these keeps them.
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     os.environ.setdefault("RAY_DATA_LOG_LEVEL", "WARNING")
+    if ray.is_initialized():  # a cell run again after an error: leave the old cluster first
+        ray.shutdown()
     if address is not None:
         if not isinstance(address, str):
             raise TypeError(f"address must be a string like '127.0.0.1:6379' or None, got {address!r}")

@@ -213,6 +213,7 @@ CASES = [
     ("vectordb.LocalServer", lambda: vectordb.LocalServer("course"), ValueError, "'.db'"),
     ("distributed.start_ray", lambda: distributed.start_ray("localhost"), ValueError, "host:port"),
     ("distributed.start_ray", lambda: distributed.start_ray(3), TypeError, "address"),
+    ("distributed.start_ray", lambda: distributed.start_ray("ray://127.0.0.1:10001"), ValueError, "Ray Client"),
     ("distributed.start_ray", lambda: distributed.start_ray(object_store_mb=10), ValueError, "at least 80"),
     ("distributed.BatchEncoder", lambda: distributed.BatchEncoder(batch_size=0), ValueError, "batch_size"),
     ("distributed.BatchEncoder", lambda: distributed.BatchEncoder()({"title": np.array(["x"])}), ValueError, "'text'"),

@@ -93,6 +93,23 @@ def test_a_failing_block_still_stops_the_server(tmp_path):
     assert server.process is None and not answers("127.0.0.1", server.port, timeout=0.5)
 
 
+def test_an_interrupt_inside_the_block_stops_the_server(tmp_path):
+    # Ctrl-C in a notebook or a terminal: the learner's process gets SIGINT while the block runs
+    script = ("import sys, time; from helpers import vectordb\n"
+              "with vectordb.LocalServer(sys.argv[1]) as s:\n"
+              "    print(s.process.pid, flush=True); time.sleep(60)\n")
+    child = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "interrupted.db")], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        server_pid = int(child.stdout.readline())
+        child.send_signal(signal.SIGINT)
+        child.wait(20)
+        assert "KeyboardInterrupt" in child.stderr.read()
+        assert not psutil.pid_exists(server_pid) or psutil.Process(server_pid).status() == psutil.STATUS_ZOMBIE
+    finally:
+        child.kill()
+
+
 def test_the_server_dies_with_the_process_that_started_it(tmp_path):
     # a child Python starts a server, then is killed: PR_SET_PDEATHSIG must take the server down too
     script = ("import sys, time; from helpers import vectordb; s = vectordb.LocalServer(sys.argv[1]).start(); "
