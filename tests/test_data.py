@@ -9,7 +9,7 @@ from statistics import mean
 
 import pytest
 
-from helpers import data, models
+from helpers import data, documents, models
 from helpers.models import hub
 
 
@@ -133,7 +133,7 @@ def test_data_card_baselines_match_a_fresh_run():
 
 @pytest.fixture(scope="module")
 def docs():
-    return data.load_documents()
+    return documents.load_documents()
 
 
 def test_long_documents_in_sections_over_every_topic(docs):
@@ -174,4 +174,4 @@ def test_every_answer_span_is_whole_sentences_of_its_document(docs):
 ])
 def test_broken_document_files_name_the_bad_row(tmp_path, filename, edit, message):
     with pytest.raises(data.DataError, match=message):
-        data.load_documents(_broken_copy(tmp_path, filename, edit))
+        documents.load_documents(_broken_copy(tmp_path, filename, edit))
