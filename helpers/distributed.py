@@ -31,7 +31,10 @@ from helpers.core.net import answers
 from helpers.core.validate import check_positive_int
 from helpers.errors import CourseError
 
-__all__ = ["BatchEncoder", "RayClusterError", "encode_to_parquet", "read_vectors", "start_ray"]
+__all__ = ["BatchEncoder", "RayClusterError", "encode_to_parquet", "read_vectors", "start_ray", "stop_ray"]
+
+
+_LOOPBACK = ("127.0.0.1", "localhost")
 
 
 class RayClusterError(CourseError):
@@ -54,53 +57,72 @@ def start_ray(address: str | None = None, *, num_cpus: int = 1, object_store_mb:
     The local one is capped for a 2 GB machine: ``num_cpus`` worker slots, ``object_store_mb``
     of shared memory, no dashboard. On a cluster Ray uses what ``ray start`` gave each node.
     """
-    import ray
-
+    if address is not None and not isinstance(address, str):
+        raise TypeError(f"address must be a string like '127.0.0.1:6379' or None, got {address!r}")
+    host, port = _host_port(address) if address is not None else ("127.0.0.1", None)
+    check_positive_int("num_cpus", num_cpus)
+    check_positive_int("object_store_mb", object_store_mb)
+    if object_store_mb < 80:
+        raise ValueError(f"object_store_mb must be at least 80 (Ray's minimum), got {object_store_mb}")
+    if port is not None and not answers(host, port):
+        raise RayClusterError(
+            f"No Ray cluster answers at {host}:{port}. Start its head node with "
+            f"`ray start --head --node-ip-address={host} --port={port}`, or call start_ray() "
+            "without an address for a local cluster inside this process.")
+    one_machine = host in _LOOPBACK
+    if one_machine:
+        # Keep every Ray process on the loopback address, not the machine's network address. The
+        # variable is Ray's switch for laptops, read by each Ray process when it imports ray (the
+        # constant covers a ray this process imported before).
+        os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     # Ray's own log lines (scheduling progress, actor bookkeeping) drown a notebook's output;
     # errors still show. setdefault: a learner who sets these keeps them.
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     os.environ.setdefault("RAY_DATA_LOG_LEVEL", "WARNING")
+    import ray
+    import ray.data
+    from ray._private import ray_constants
+
+    if one_machine:
+        ray_constants.ENABLE_RAY_CLUSTER = False
     if ray.is_initialized():  # a cell run again after an error: leave the old cluster first
         ray.shutdown()
-    if address is not None:
-        if not isinstance(address, str):
-            raise TypeError(f"address must be a string like '127.0.0.1:6379' or None, got {address!r}")
-        host, port = _host_port(address)
-        if not answers(host, port):
-            raise RayClusterError(
-                f"No Ray cluster answers at {host}:{port}. Start its head node with "
-                f"`ray start --head --node-ip-address={host} --port={port}`, or call start_ray() "
-                "without an address for a local cluster inside this process.")
+    if port is None:
+        ray.init(num_cpus=num_cpus, object_store_memory=object_store_mb * 2**20, include_dashboard=False,
+                 logging_level="ERROR", log_to_driver=False)
+    else:
         try:
             ray.init(address=f"{host}:{port}", logging_level="ERROR", log_to_driver=False)
         except ConnectionError as error:
             raise RayClusterError(
                 f"The Ray cluster at {host}:{port} answers but did not let this process join ({error}). A cluster "
                 "started with `ray start` checks a token: give this process the cluster's own, in RAY_AUTH_TOKEN "
-                "(with RAY_AUTH_MODE=token) or in ~/.ray/auth_token.") from None
-    else:
-        check_positive_int("num_cpus", num_cpus)
-        check_positive_int("object_store_mb", object_store_mb)
-        if object_store_mb < 80:
-            raise ValueError(f"object_store_mb must be at least 80 (Ray's minimum), got {object_store_mb}")
-        ray.init(num_cpus=num_cpus, object_store_memory=object_store_mb * 2**20, include_dashboard=False,
-                 logging_level="ERROR", log_to_driver=False)
-    import ray.data
-
+                "(with RAY_AUTH_MODE=token) or in ~/.ray/auth_token; and the head must listen where this process "
+                f"reaches it (`ray start --head --node-ip-address={host}`).") from None
     logging.getLogger("ray.data").setLevel(logging.WARNING)
     if os.environ.get("TQDM_DISABLE", "") not in ("", "0"):
         ray.data.DataContext.get_current().enable_progress_bars = False
     return ray.cluster_resources()
 
 
+def stop_ray() -> None:
+    """Stop the local cluster (or leave the joined one): every Ray process this one started ends."""
+    import ray
+
+    ray.shutdown()
+
+
 class BatchEncoder:
     """``map_batches``'s callable: MiniLM (ONNX float32, one thread) loaded once per actor.
+
+    It encodes ``batch_size`` texts at a time: small batches keep the attention matrices (which
+    grow with batch size x length squared) small, at no cost in speed on one thread.
 
     Each batch is a dict of columns; the encoder adds ``vector`` (one unit vector per row)
     and ``worker`` (host:pid of the actor that encoded it).
     """
 
-    def __init__(self, precision: str = "float32", batch_size: int = 32) -> None:
+    def __init__(self, precision: str = "float32", batch_size: int = 8) -> None:
         from helpers import fast_encoders
 
         self.batch_size = check_positive_int("batch_size", batch_size)

@@ -21,6 +21,7 @@ from helpers import (
     core,
     data,
     distributed,
+    documents,
     embed,
     index_factory,
     index_store,
@@ -68,7 +69,7 @@ CASES = [
     ("data.load_sts", lambda: data.load_sts("/nonexistent"), ValueError, "missing"),
     ("data.load_analogies", lambda: data.load_analogies("/nonexistent"), ValueError, "missing"),
     ("data.load_duplicates", lambda: data.load_duplicates("/nonexistent"), ValueError, "missing"),
-    ("data.load_documents", lambda: data.load_documents("/nonexistent"), ValueError, "missing"),
+    ("documents.load_documents", lambda: documents.load_documents("/nonexistent"), ValueError, "missing"),
     ("beir.load_beir", lambda: beir.load_beir("nope"), ValueError, "unknown BEIR"),
     ("embed.encode", lambda: embed.encode(None), TypeError, "list of strings"),
     ("embed.encode", lambda: embed.encode([]), ValueError, "empty"),
@@ -311,6 +312,7 @@ CASES += [
 
 # Public callables that take no input worth validating, or never raise by design.
 NO_INPUT = {"models.hub_reachable", "models.cache_dirs", "models.download", "embed.cache_dir", "embed.cache_root",
+            "distributed.stop_ray",
             "models.hub_specs", "models.trained_specs", "models.snapshot_dir", "models.find_extra",
             "core.hub_offline", "core.model_dir", "core.cache_root", "core.embeddings_dir", "core.models_dir",
             "doctor.check_bundle", "doctor.check_encoder", "doctor.check_models",
@@ -330,7 +332,7 @@ def test_the_table_covers_every_public_helper():
     covered = {c[0] for c in CASES} | NO_INPUT
     public = {"helpers.setup"}
     for module_name in ("models", "data", "beir", "compress", "embed", "vectors", "search", "index_factory", "index_store",
-                        "metrics", "rank", "vectordb", "distributed",
+                        "metrics", "rank", "vectordb", "distributed", "documents",
                         "doctor", "colab", "baselines", "check", "pooling", "wordvectors", "plots", "projections",
                         "reranker", "core", "train", "train.groups", "train.encoder"):
         module = importlib.import_module(f"helpers.{module_name}")

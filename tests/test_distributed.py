@@ -26,7 +26,7 @@ from helpers import data, distributed, fast_encoders
 from helpers.core.net import answers, free_port
 
 RAY = str(Path(sys.executable).with_name("ray"))
-ROWS = [{"id": p.id, "topic": p.topic, "text": p.text} for p in data.load_corpus().passages[:24]]
+ROWS = [{"id": p.id, "topic": p.topic, "text": p.text} for p in data.load_corpus().passages[:24]]  # as DRIVER
 
 
 @pytest.fixture
@@ -34,6 +34,7 @@ def cluster(monkeypatch):
     # Ray clusters started with `ray start` demand a token; head and driver share this one
     monkeypatch.setenv("RAY_AUTH_MODE", "token")
     monkeypatch.setenv("RAY_AUTH_TOKEN", secrets.token_hex(32))
+    monkeypatch.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # one machine: every process on loopback
     port = free_port()
     temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # Ray's socket paths must stay short
     head = subprocess.Popen([RAY, "start", "--head", "--block", f"--port={port}", "--node-ip-address=127.0.0.1",
@@ -48,9 +49,6 @@ def cluster(monkeypatch):
             time.sleep(0.5)
         yield f"127.0.0.1:{port}", head
     finally:
-        import ray
-
-        ray.shutdown()
         members = [psutil.Process(head.pid)]
         with contextlib.suppress(psutil.Error):
             members += members[0].children(recursive=True)
@@ -64,21 +62,36 @@ def cluster(monkeypatch):
         shutil.rmtree(temp, ignore_errors=True)
 
 
+DRIVER = """
+import sys
+from helpers import data, distributed
+rows = [{"id": p.id, "topic": p.topic, "text": p.text} for p in data.load_corpus().passages[:24]]
+print(distributed.start_ray(sys.argv[1]))
+distributed.encode_to_parquet(rows, sys.argv[2], workers=int(sys.argv[3]), batch_size=6)
+"""
+
+
+def run_driver(address: str, folder: Path, workers: int) -> str:
+    """The notebook's lines in a process of their own, joining the cluster (as a second notebook would)."""
+    done = subprocess.run([sys.executable, "-c", DRIVER, address, str(folder), str(workers)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
 def test_the_notebook_pipeline_runs_on_a_cluster(cluster, tmp_path):
     address, head = cluster
-    resources = distributed.start_ray(address)
-    assert resources.get("CPU") == 2
-    folder = distributed.encode_to_parquet(ROWS, tmp_path / "vectors", workers=2, batch_size=6)
-    ids, emb, table = distributed.read_vectors(folder)
+    assert "'CPU': 2.0" in run_driver(address, tmp_path / "vectors", workers=2)
+    ids, emb, table = distributed.read_vectors(tmp_path / "vectors")
     assert ids == sorted(r["id"] for r in ROWS)
     local = fast_encoders.OnnxEncoder(fast_encoders.export_onnx(quiet=True), "float32", threads=1)
-    order = {r["id"]: r["text"] for r in ROWS}
-    assert np.abs(local.encode([order[i] for i in ids]) - emb).max() < 1e-5
+    text_of = {r["id"]: r["text"] for r in ROWS}
+    assert np.abs(local.encode([text_of[i] for i in ids]) - emb).max() < 1e-5
     assert np.allclose(np.linalg.norm(emb, axis=1), 1, atol=1e-4)
     assert len(set(table.column("worker").to_pylist())) == 2, "two actors should have shared the batches"
     # a rerun replaces the folder: no duplicate rows from the first run
-    distributed.encode_to_parquet(ROWS, folder, workers=1, batch_size=24)
-    assert distributed.read_vectors(folder)[0] == ids
+    run_driver(address, tmp_path / "vectors", workers=1)
+    assert distributed.read_vectors(tmp_path / "vectors")[0] == ids
 
 
 def test_no_ray_process_is_left_behind():
