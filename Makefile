@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.course-setup-done
 # LAB_ARGS: extra JupyterLab arguments, e.g. LAB_ARGS=--no-browser on a server.
 LAB_ARGS ?=
 
-.PHONY: lab test lint setup reranker encoder fast-encoders lessons doctor bench guide browser html clean
+.PHONY: lab test lint setup reranker encoder fast-encoders chunks lessons doctor bench guide browser html clean
 
 # JupyterLab opens right after the install: no model is trained first. Lessons 06 and 07 train
 # their models when they first need them (helpers.train.ensure, with a progress bar).
@@ -14,14 +14,14 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab lessons/ $(LAB_ARGS)
 
 # CI trains the course's models (and builds lesson 08's fast encoders) in setup, so the notebooks' timings exclude them.
-test: $(STAMP) reranker encoder fast-encoders lint
+test: $(STAMP) reranker encoder fast-encoders chunks lint
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
 # House rules as a tool: ruff, configured in pyproject.toml (.py files only).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-setup: $(STAMP) reranker encoder fast-encoders
+setup: $(STAMP) reranker encoder fast-encoders chunks
 
 # Lesson 06's offline reranker, trained once from the bundled model (a few minutes); a
 # no-op when a copy trained with the current recipe and data is already in .cache/models.
@@ -37,6 +37,11 @@ encoder: $(STAMP)
 # model (about 40 s); a no-op when this copy of MiniLM already has them in .cache/fast-encoders.
 fast-encoders: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m helpers fast-encoders
+
+# Lesson 10's chunk vectors: eight chunkings of the long documents, encoded once into
+# .cache/lesson10-vectors (a few minutes); a no-op when they are there.
+chunks: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) -m helpers chunk-documents
 
 $(STAMP): pyproject.toml tools/install_torch.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -1,4 +1,5 @@
-"""The course's command line: ``python -m helpers doctor | verify | baselines | prefetch | train-reranker | train-encoder | fast-encoders``."""
+"""The course's command line: ``python -m helpers doctor | verify | baselines | prefetch | train-reranker |
+train-encoder | fast-encoders | chunk-documents``."""
 
 from __future__ import annotations
 
@@ -86,6 +87,13 @@ def cmd_fast_encoders(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chunk_documents(args: argparse.Namespace) -> int:
+    from helpers import long_documents
+
+    long_documents.build()
+    return 0
+
+
 def cmd_baselines(args: argparse.Namespace) -> int:
     from helpers import baselines
 
@@ -112,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     tune.set_defaults(func=cmd_train_encoder)
     sub.add_parser("fast-encoders", help="export lesson 08's ONNX encoders and distil its static model (once)"
                    ).set_defaults(func=cmd_fast_encoders)
+    sub.add_parser("chunk-documents", help="encode lesson 10's chunkings of the long documents (minutes, once)"
+                   ).set_defaults(func=cmd_chunk_documents)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -9,6 +9,8 @@ Shipped beside the course corpus (see ``helpers/data/course/DATACARD.md``):
 
 :func:`load_documents` checks both files like :mod:`helpers.data` checks the corpus, with the
 same row checks, and raises :class:`~helpers.data.DataError` naming the file and line.
+
+Lessons: 10.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ its checks is reported once, recomputed and replaced.
 Location: ``$COURSE_CACHE_DIR``, else ``.cache/embeddings`` in the repository (git-ignored),
 else ``~/.cache/embeddings-course/embeddings`` (:mod:`helpers.core.paths`). Introduced in lesson 01.
 
-Lessons: 01, 02, 03, 04, 05, 06, 07, 08.
+Lessons: 01, 02, 03, 04, 05, 06, 07, 08, 10.
 """
 
 from __future__ import annotations
@@ -157,11 +157,13 @@ def _unnormalized(encoder, texts: list[str], model: str, batch_size: int) -> np.
 
 
 def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normalize: bool = True,
-           batch_size: int = 64, cache: bool = True) -> np.ndarray:
+           batch_size: int = 64, cache: bool = True, cache_in: str | Path | None = None) -> np.ndarray:
     """Embed ``texts``: float32 array of shape (len(texts), dim), rows in input order.
 
     ``normalize=False`` returns the pooled vectors before the model's Normalize stage (their
     lengths vary), which lesson 03 uses to show where cosine, dot and L2 disagree.
+    ``cache_in`` caches in that folder instead of :func:`cache_dir` (lesson 10 keeps vectors
+    that a setup step built there, outside the cache that ``$COURSE_CACHE_DIR`` moves).
 
     >>> emb = encode(["A cat sits on the mat.", "Stocks fell."])  # doctest: +SKIP
     >>> emb.shape, emb.dtype  # doctest: +SKIP
@@ -170,12 +172,15 @@ def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normali
     texts = check_texts(texts)
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if cache_in is not None and not isinstance(cache_in, (str, Path)):
+        raise TypeError(f"cache_in must be a folder (a str or Path), got {type(cache_in).__name__}")
+    folder = Path(cache_in) if cache_in is not None else cache_dir()
     spec = models.get_spec(model)
     if spec.kind != "encoder":
         raise ValueError(f"{model} is a {spec.kind}, not a sentence encoder")
     copy = models.locate(model)  # checked: no code of its own, the recorded weights
     key = cache_key(spec, texts, normalize, model_config(copy.path), models.weights_digest(copy.path))
-    npy, meta = cache_dir() / f"{key}.npy", cache_dir() / f"{key}.json"
+    npy, meta = folder / f"{key}.npy", folder / f"{key}.json"
     if cache:
         emb = _read(npy, meta, len(texts), key, spec)
         if emb is not None:

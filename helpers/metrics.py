@@ -8,7 +8,7 @@ scikit-learn's ``ndcg_score`` do. Lesson 02 first scores with it; lesson 06 expl
 >>> ndcg_at_k(["a", "b"], {"b": 2}, k=10)  # the one relevant passage at rank 2
 0.6309...
 
-Lessons: 02, 05, 06, 07, 08, 09.
+Lessons: 02, 05, 06, 07, 08, 09, 10.
 """
 
 from __future__ import annotations

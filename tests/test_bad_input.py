@@ -17,6 +17,8 @@ import helpers
 from helpers import (
     baselines,
     beir,
+    chunk_search,
+    chunking,
     compress,
     core,
     data,
@@ -25,6 +27,7 @@ from helpers import (
     embed,
     index_factory,
     index_store,
+    long_documents,
     metrics,
     models,
     plots,
@@ -54,6 +57,13 @@ P2 = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [3.0, 3.0]])
 LAB = ["a", "b", "a", "c"]
 TINY = WordVectors(["cat", "dog", "car"], np.eye(3, dtype=np.float32))
 
+
+def _tokenizer():
+    """MiniLM's own tokenizer (read from the model copy; no torch)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(models.locate(models.DEFAULT_ENCODER).path)
+
 CASES = [
     # (public function, call, error, words the message must contain)
     ("helpers.setup", lambda: helpers.setup(seed="1"), TypeError, "seed"),
@@ -77,6 +87,10 @@ CASES = [
     ("embed.encode", lambda: embed.encode(["ok", 3]), TypeError, "texts[1]"),
     ("embed.encode", lambda: embed.encode(["ok", "  "]), ValueError, "texts[1] is empty"),
     ("embed.encode", lambda: embed.encode(["ok"], batch_size=0), ValueError, "batch_size"),
+    ("embed.encode", lambda: embed.encode(["ok"], cache_in=3), TypeError, "cache_in"),
+    ("long_documents.chunk_corpus", lambda: long_documents.chunk_corpus([], "windows", None), TypeError, "Chunking"),
+    ("long_documents.sentence_vectors", lambda: long_documents.sentence_vectors(["a text"]), TypeError, "Document"),
+    ("long_documents.chunk_vectors", lambda: long_documents.chunk_vectors([]), ValueError, "non-empty list"),
     ("embed.encode", lambda: embed.encode(["ok"], model="ms-marco-MiniLM-L-6-v2"), ValueError, "not a sentence encoder"),
     ("embed.check_texts", lambda: embed.check_texts(("ok", "")), ValueError, "texts[1] is empty"),
     ("plots.scatter_2d", lambda: plots.scatter_2d(GOOD, LAB), ValueError, "project to 2-D first"),
@@ -226,6 +240,29 @@ CASES = [
     ("search.knn_recall", lambda: search.knn_recall(np.zeros((2, 3)), np.zeros((2, 3)), 4), ValueError, "between 1 and 3"),
     ("search.measure", lambda: search.measure(search.build_index(GOOD), Q, np.zeros((2, 4)), repeats=0), ValueError, "repeats"),
     ("search.measure", lambda: search.measure(search.build_index(GOOD), F64, np.zeros((2, 4))), TypeError, "float32"),
+    ("chunking.word_pieces", lambda: chunking.word_pieces("a text", object()), TypeError, "fast Hugging Face tokenizer"),
+    ("chunking.word_pieces", lambda: chunking.word_pieces(None, _tokenizer()), TypeError, "string"),
+    ("chunking.token_windows", lambda: chunking.token_windows("doc", "a text", _tokenizer(), size=0), ValueError, "size"),
+    ("chunking.token_windows", lambda: chunking.token_windows("doc", "a text", _tokenizer(), size=4, overlap=4), ValueError,
+     "overlap"),
+    ("chunking.token_windows", lambda: chunking.token_windows("doc", "a text", _tokenizer(), size=600), ValueError,
+     "more than the model reads"),
+    ("chunking.token_windows", lambda: chunking.token_windows("", "a text", _tokenizer(), size=8), ValueError, "document_id"),
+    ("chunking.boundary_chunks", lambda: chunking.boundary_chunks("doc", ["a text"], _tokenizer(), size=8), TypeError,
+     "string"),
+    ("chunking.boundary_chunks", lambda: chunking.boundary_chunks("doc", "a text", _tokenizer(), size=8, overlap=0.5),
+     ValueError, "whole number"),
+    ("chunking.sentence_spans", lambda: chunking.sentence_spans(b"bytes."), TypeError, "string"),
+    ("chunking.semantic_chunks", lambda: chunking.semantic_chunks("doc", "One. Two.", [(0, 4), (5, 9)], GOOD, _tokenizer(),
+                                                                  size=8), ValueError, "one row per sentence"),
+    ("chunking.semantic_chunks", lambda: chunking.semantic_chunks("doc", "One. Two.", [(0, 4), (5, 9)], GOOD[:2],
+                                                                  _tokenizer(), size=8, quantile=5), ValueError, "quantile"),
+    ("chunk_search.document_scores", lambda: chunk_search.document_scores(Q, ["a", "b"]), ValueError, "one document id per chunk"),
+    ("chunk_search.document_scores", lambda: chunk_search.document_scores(Q, ["a"] * 8, how="mean"), ValueError, "how"),
+    ("chunk_search.mean_vectors", lambda: chunk_search.mean_vectors(GOOD[0], ["a"]), ValueError, "(chunks, dim)"),
+    ("chunk_search.best_chunks", lambda: chunk_search.best_chunks(Q, GOOD, []), ValueError, "one vector per chunk"),
+    ("chunk_search.late_chunk_vectors", lambda: chunk_search.late_chunk_vectors("a text", [], _tokenizer(), None, window=1024),
+     ValueError, "the model's limit"),
     ("metrics.recall_at_k", lambda: metrics.recall_at_k(["a"], {"a": 0}, 5), ValueError, "no relevant"),
     ("metrics.recall_at_k", lambda: metrics.recall_at_k(["a"], [("a", 1)], 5), TypeError, "dict"),
     ("metrics.mrr_at_k", lambda: metrics.mrr_at_k(["a", "a"], {"a": 1}, 5), ValueError, "twice"),
@@ -312,7 +349,7 @@ CASES += [
 
 # Public callables that take no input worth validating, or never raise by design.
 NO_INPUT = {"models.hub_reachable", "models.cache_dirs", "models.download", "embed.cache_dir", "embed.cache_root",
-            "distributed.stop_ray",
+            "distributed.stop_ray", "long_documents.build", "long_documents.store", "long_documents.tokenizer",
             "models.hub_specs", "models.trained_specs", "models.snapshot_dir", "models.find_extra",
             "core.hub_offline", "core.model_dir", "core.cache_root", "core.embeddings_dir", "core.models_dir",
             "doctor.check_bundle", "doctor.check_encoder", "doctor.check_models",
@@ -332,7 +369,7 @@ def test_the_table_covers_every_public_helper():
     covered = {c[0] for c in CASES} | NO_INPUT
     public = {"helpers.setup"}
     for module_name in ("models", "data", "beir", "compress", "embed", "vectors", "search", "index_factory", "index_store",
-                        "metrics", "rank", "vectordb", "distributed", "documents",
+                        "metrics", "rank", "vectordb", "distributed", "documents", "chunking", "chunk_search", "long_documents",
                         "doctor", "colab", "baselines", "check", "pooling", "wordvectors", "plots", "projections",
                         "reranker", "core", "train", "train.groups", "train.encoder"):
         module = importlib.import_module(f"helpers.{module_name}")

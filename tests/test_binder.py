@@ -59,8 +59,9 @@ def built(tmp_path_factory):
     # fine-tunes lesson 07's encoder. Training itself is tested in tests/test_reranker.py and
     # tests/test_finetune.py; here the copies `make test` trained are handed over, so postBuild's
     # `train-reranker` and `train-encoder` find them and run in seconds (not ten minutes); the
-    # same for lesson 08's exports (tested in tests/test_fast_encoders.py).
-    from helpers import fast_encoders, models
+    # same for lesson 08's exports (tested in tests/test_fast_encoders.py) and lesson 10's chunk
+    # vectors (a cache of embed.encode, tested in tests/test_embed.py).
+    from helpers import fast_encoders, long_documents, models
 
     for name in (models.COURSE_RERANKER, models.FINETUNED_ENCODER):
         trained = models.find_trained(name)
@@ -68,6 +69,8 @@ def built(tmp_path_factory):
         shutil.copytree(trained, repo / ".cache" / "models" / trained.name)
     for built_copy in (fast_encoders.export_onnx(quiet=True), fast_encoders.distill_static(quiet=True)):
         shutil.copytree(built_copy, repo / ".cache" / "fast-encoders" / built_copy.name)
+    assert long_documents.store().is_dir(), "no lesson 10 chunk vectors: run `make setup` first (make test does)"
+    shutil.copytree(long_documents.store(), repo / ".cache" / long_documents.store().name)
     home = tmp / "home"
     home.mkdir()
     image = venv(tmp / "venv", image=True)
@@ -111,6 +114,7 @@ def test_postbuild_runs_cleanly(built):
     assert "Fine-tuned encoder already trained" in result.stdout, "postBuild must fine-tune lesson 07's encoder"
     assert "ONNX copies of" in result.stdout and "static model distilled from" in result.stdout, \
         "postBuild must build lesson 08's fast encoders"
+    assert "lesson 10's chunk vectors:" in result.stdout, "postBuild must encode lesson 10's chunkings"
 
 
 def test_postbuild_installed_the_helpers_into_the_environment(built):

@@ -159,6 +159,18 @@ def test_unnormalized_vectors_are_the_pooled_vectors_before_normalize(tmp_path, 
     np.testing.assert_array_equal(embed.encode(texts, normalize=False), raw)  # and it is cached apart
 
 
+def test_cache_in_keeps_entries_in_its_own_folder(calls, private_cache, tmp_path):
+    """Lesson 10's store: a folder of its own, which COURSE_CACHE_DIR does not move."""
+    store = tmp_path / "store"
+    emb = embed.encode(TEXTS, cache_in=store)
+    assert len(entries(store)) == 2
+    assert not private_cache.exists() or not entries(private_cache)
+    np.testing.assert_array_equal(embed.encode(TEXTS, cache_in=str(store)), emb)
+    assert calls["n"] == 1, "the second call is served from the store"
+    embed.encode(TEXTS)
+    assert calls["n"] == 2, "the usual cache does not see the store's entries"
+
+
 def test_a_cache_hit_does_not_load_the_model(private_cache):
     """Reading cached vectors must not import torch: lessons that only need vectors stay small."""
     embed.encode(TEXTS)
