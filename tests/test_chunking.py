@@ -162,3 +162,30 @@ def test_late_chunking_sees_the_context(tokenizer):
     assert alone.shape == small.shape == (1, 384)
     with pytest.raises(ValueError, match="not a span"):
         chunk_search.late_chunk_vectors(river, [Chunk("d", 0, 3, "xyz")], tokenizer, transformer)
+
+
+def test_the_lessons_chunkings_fit_the_model_and_cover_every_document(tokenizer):
+    from helpers import long_documents
+
+    for c in [*long_documents.GRID, *long_documents.FAMILIES]:
+        assert c.size <= 254 and 0 <= c.overlap < c.size, c.name
+    documents = load_documents().documents[:2]
+    for chunking_ in (long_documents.GRID[1], long_documents.FAMILIES[1]):
+        chunks = long_documents.chunk_corpus(documents, chunking_, tokenizer)
+        assert [c.document_id for c in chunks] == sorted((c.document_id for c in chunks),
+                                                         key=[d.id for d in documents].index)
+        for d in documents:
+            assert_spans_hold([c for c in chunks if c.document_id == d.id], d.text, d.id)
+
+
+def test_chunk_vectors_are_kept_in_the_store(tmp_path, monkeypatch):
+    from helpers import long_documents
+    from helpers.core import paths
+
+    monkeypatch.setattr(paths, "cache_root", lambda: tmp_path)
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "elsewhere"))
+    chunks = [Chunk("d", 0, 9, "Cats purr"), Chunk("d", 10, 20, "Dogs bark.")]
+    first = long_documents.chunk_vectors(chunks)
+    assert first.shape == (2, 384) and len(list(long_documents.store().glob("*.npy"))) == 1
+    assert not (tmp_path / "elsewhere").exists(), "the store, not the embedding cache, holds them"
+    np.testing.assert_array_equal(long_documents.chunk_vectors(chunks), first)
