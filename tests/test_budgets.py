@@ -1,4 +1,4 @@
-"""The notebook budget plugin (conftest.py) counts every process a kernel starts.
+"""The notebook budget plugin (conftest.py) counts every process a kernel starts, and scales time to the machine.
 
 Lesson 09's kernel starts a database server and a Ray cluster; Binder's 2 GB limit counts
 them all. These tests run the plugin's measuring code on real child processes.
@@ -10,6 +10,9 @@ import os
 import subprocess
 import sys
 import time
+
+import machine_speed
+import pytest
 
 from conftest import _kernel_peak_mb, _tree_mb, _TreeSampler
 
@@ -46,3 +49,18 @@ def test_the_sampler_catches_a_child_that_is_gone_by_the_end():
 def test_the_kernel_s_own_peak_is_read():
     assert _kernel_peak_mb(os.getpid()) > 10
     assert _kernel_peak_mb(2**22 + 7) == 0.0  # no such process
+
+
+def test_the_time_budget_scales_with_the_machine_but_never_below_90_s_nor_beyond_three_times():
+    reference = machine_speed.REFERENCE
+    assert machine_speed.factor(dict(reference)) == pytest.approx(1.0)
+    assert machine_speed.factor({name: s / 2 for name, s in reference.items()}) == 1.0          # faster: still 90 s
+    assert machine_speed.factor({name: s * 2 for name, s in reference.items()}) == pytest.approx(2.0)
+    assert machine_speed.factor({"encode": reference["encode"] * 3, "python": reference["python"]}) == pytest.approx(2.0)
+    assert machine_speed.factor({name: s * 10 for name, s in reference.items()}) == machine_speed.MAX_FACTOR
+
+
+def test_the_speed_workload_runs_and_times_both_parts():
+    times = machine_speed.measure()
+    assert set(times) == set(machine_speed.REFERENCE)
+    assert all(0 < seconds < 60 for seconds in times.values()), times
