@@ -39,6 +39,7 @@ from helpers import (
     vectordb,
     vectors,
 )
+from helpers.chunking import Chunk
 from helpers.rank import BM25, Reranker, fused_scores, reciprocal_rank_fusion, score_fusion
 from helpers.train import encoder, groups
 from helpers.wordvectors import WordVectors, analogy_accuracy
@@ -220,6 +221,12 @@ CASES = [
     ("vectordb.create_collection", lambda: vectordb.create_collection(None, "my passages", 8), ValueError, "underscores"),
     ("vectordb.create_collection", lambda: vectordb.create_collection(None, "passages", 0), ValueError, "dim"),
     ("vectordb.insert", lambda: vectordb.insert(None, "passages", []), ValueError, "non-empty list"),
+    ("vectordb.chunk_rows", lambda: vectordb.chunk_rows([Chunk("d", 0, 2, "hi")], GOOD[:2], {"d": "D"}), ValueError,
+     "one vector per chunk"),
+    ("vectordb.chunk_rows", lambda: vectordb.chunk_rows([Chunk("d", 0, 2, "hi")], GOOD[:1], {}), ValueError, "no title"),
+    ("vectordb.chunk_rows", lambda: vectordb.chunk_rows(["hi"], GOOD[:1], {}), TypeError, "not chunks"),
+    ("vectordb.create_collection", lambda: vectordb.create_collection(None, "chunks", 8, kind="chunk"), ValueError, "kind"),
+    ("vectordb.search", lambda: vectordb.search(None, "chunks", Q, fields="start"), TypeError, "fields"),
     ("vectordb.search", lambda: vectordb.search(None, "passages", GOOD[0]), ValueError, "2-D"),
     ("vectordb.search", lambda: vectordb.search(None, "passages", Q, filter=3), TypeError, "filter"),
     ("vectordb.connect", lambda: vectordb.connect("course.sqlite"), ValueError, "'.db'"),

@@ -1,4 +1,4 @@
-"""Lesson 09's database helpers against real Milvus Lite: embedded, and a server on loopback.
+"""Lessons 09 and 10's database helpers against real Milvus Lite: embedded, and a server on loopback.
 
 Every server these tests start is stopped by them, also when a test fails; the last test
 checks that no milvus-lite process of this session is left.
@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from helpers import data, vectordb
+from helpers.chunking import Chunk
 from helpers.core.net import answers
 
 PASSAGES = data.load_corpus().passages[:60]
@@ -145,6 +146,33 @@ def test_clear_errors_for_bad_input(filled):
     assert client.get_collection_stats("passages")["row_count"] == len(PASSAGES)  # nothing half-inserted
     with pytest.raises(vectordb.VectorDBError, match="milvus-lite server --data-dir"):
         vectordb.connect("http://127.0.0.1:9")
+
+
+def test_a_chunk_collection_returns_each_hit_s_document_and_span_and_filters_by_document(tmp_path):
+    text = {"doc-a": "Bread needs time. Dough rises in a warm room.", "doc-b": "Rivers carve valleys over ages."}
+    chunks = [Chunk("doc-a", 0, 17, text["doc-a"][:17]), Chunk("doc-a", 18, 46, text["doc-a"][18:]),
+              Chunk("doc-b", 0, 31, text["doc-b"])]
+    emb = unit(3, seed=2)
+    path = tmp_path / "chunks.db"
+    client = vectordb.connect(path)
+    try:
+        vectordb.create_collection(client, "chunks", dim=16, kind="chunks", index="FLAT")
+        rows = vectordb.chunk_rows(chunks, emb, {"doc-a": "Baking", "doc-b": "Rivers"})
+        assert vectordb.insert(client, "chunks", rows) == 3
+        hits = vectordb.search(client, "chunks", emb, k=1, fields=["document_id", "start", "end"])
+        for chunk, [(chunk_id, score, payload)] in zip(chunks, hits):
+            assert chunk_id == f"{chunk.document_id}:{chunk.start}-{chunk.end}" and score == pytest.approx(1.0, abs=1e-5)
+            assert text[payload["document_id"]][payload["start"]:payload["end"]] == chunk.text
+        inside = vectordb.search(client, "chunks", emb[2:], k=3, filter='document_id == "doc-a"')
+        assert {chunk_id for chunk_id, _ in inside[0]} == {"doc-a:0-17", "doc-a:18-46"}
+        with pytest.raises(ValueError, match="lacks the fields"):   # a passage row does not fit a chunk collection
+            vectordb.insert(client, "chunks", vectordb.passage_rows(PASSAGES[:1], unit(1)))
+        with pytest.raises(ValueError, match="no fields"):
+            vectordb.search(client, "chunks", emb, fields=["topic"])
+        assert client.get_collection_stats("chunks")["row_count"] == 3
+    finally:
+        client.close()
+        vectordb.release(path)
 
 
 def test_no_server_is_left_behind():
