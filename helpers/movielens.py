@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import math
 import re
 import urllib.error
 import urllib.request
@@ -214,5 +215,5 @@ def hit_rates(recommended: Mapping[int, Sequence[int]], held_out: Mapping[int, i
         films = list(films)[:k]
         if held_out[user] in films:
             recall += 1.0
-            ndcg += 1.0 / np.log2(films.index(held_out[user]) + 2)  # one relevant item: the ideal DCG is 1
+            ndcg += 1.0 / math.log2(films.index(held_out[user]) + 2)  # one relevant item: the ideal DCG is 1
     return {f"recall@{k}": recall / len(held_out), f"ndcg@{k}": ndcg / len(held_out)}
