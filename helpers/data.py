@@ -7,7 +7,9 @@ One corpus for every lesson (see ``helpers/data/course/DATACARD.md``):
 - ``qrels.jsonl``: query_id, passage_id, grade (0 judged not relevant, 1 partly, 2 fully);
 - ``sts.jsonl``: sentence pairs scored 0-5 for similarity;
 - ``analogies.jsonl``: a : b :: c : d, by category;
-- ``duplicates.jsonl``: the planted paraphrase and near-duplicate passage pairs.
+- ``duplicates.jsonl``: the planted paraphrase and near-duplicate passage pairs;
+- ``odd_passages.jsonl``: passages written to be planted among one topic's passages as odd
+  ones out (lesson 11's outlier detection).
 
 The long documents of lesson 10 and their queries load through :mod:`helpers.documents`.
 
@@ -29,8 +31,8 @@ from helpers.core import paths
 from helpers.errors import CourseError
 
 __all__ = [
-    "Analogy", "Corpus", "DataError", "DuplicatePair", "Passage", "Query", "SimilarityPair",
-    "load_analogies", "load_corpus", "load_duplicates", "load_sts",
+    "Analogy", "Corpus", "DataError", "DuplicatePair", "OddPassage", "Passage", "Query", "SimilarityPair",
+    "load_analogies", "load_corpus", "load_duplicates", "load_odd_passages", "load_sts",
 ]
 
 DATA_DIR = paths.DATA_DIR
@@ -80,6 +82,17 @@ class DuplicatePair:
     a: str
     b: str
     kind: Literal["paraphrase", "near_duplicate"]
+
+
+@dataclass(frozen=True)
+class OddPassage:
+    """A passage to plant among ``host_topic``'s passages, where it does not belong (lesson 11)."""
+
+    id: str
+    host_topic: str
+    kind: Literal["shares words", "unrelated"]  # shares the host topic's words, or nothing at all
+    title: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -238,3 +251,17 @@ def load_duplicates(data_dir: Path | str | None = None) -> list[DuplicatePair]:
                 raise DataError(f"{where}: passage {pid!r} does not exist")
     return [row for _, row in rows]
 
+
+
+def load_odd_passages(data_dir: Path | str | None = None) -> list[OddPassage]:
+    """Passages written to be planted among one topic's passages, as odd ones out (lesson 11)."""
+    directory = Path(data_dir or DATA_DIR)
+    corpus = load_corpus(directory)
+    rows = _rows(directory / "odd_passages.jsonl", OddPassage)
+    _unique(rows, "id")
+    for where, row in rows:
+        _one_of(where, "host_topic", row.host_topic, set(corpus.topics))
+        _one_of(where, "kind", row.kind, {"shares words", "unrelated"})
+        if row.text in corpus.texts:
+            raise DataError(f"{where}: this text is a corpus passage; an odd one out must be new text")
+    return [row for _, row in rows]

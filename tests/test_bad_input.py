@@ -82,6 +82,7 @@ CASES = [
     ("data.load_sts", lambda: data.load_sts("/nonexistent"), ValueError, "missing"),
     ("data.load_analogies", lambda: data.load_analogies("/nonexistent"), ValueError, "missing"),
     ("data.load_duplicates", lambda: data.load_duplicates("/nonexistent"), ValueError, "missing"),
+    ("data.load_odd_passages", lambda: data.load_odd_passages("/nonexistent"), ValueError, "missing"),
     ("documents.load_documents", lambda: documents.load_documents("/nonexistent"), ValueError, "missing"),
     ("beir.load_beir", lambda: beir.load_beir("nope"), ValueError, "unknown BEIR"),
     ("embed.encode", lambda: embed.encode(None), TypeError, "list of strings"),

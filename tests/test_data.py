@@ -109,6 +109,30 @@ def test_broken_json_and_out_of_range_scores_name_the_line(tmp_path):
         data.load_analogies(target)
 
 
+def test_odd_passages_are_new_text_planted_in_four_topics_of_both_kinds(corpus):
+    odd = data.load_odd_passages()
+    by_topic = {t: [o for o in odd if o.host_topic == t] for t in {o.host_topic for o in odd}}
+    assert len(by_topic) == 4 and all(len(rows) == 5 for rows in by_topic.values())
+    assert all({o.kind for o in rows} == {"shares words", "unrelated"} for rows in by_topic.values())
+    assert all(40 <= len(o.text.split()) <= 110 for o in odd)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda r: _set(r, 2, host_topic="knitting"), "odd_passages.jsonl line 3: host_topic 'knitting'"),
+    (lambda r: _set(r, 0, kind="odd"), "line 1: kind 'odd'"),
+    (lambda r: r + [r[4]], "duplicate id"),
+])
+def test_broken_odd_passages_name_the_bad_row(tmp_path, edit, message):
+    with pytest.raises(data.DataError, match=message):
+        data.load_odd_passages(_broken_copy(tmp_path, "odd_passages.jsonl", edit))
+
+
+def test_an_odd_passage_copied_from_the_corpus_is_refused(tmp_path, corpus):
+    target = _broken_copy(tmp_path, "odd_passages.jsonl", lambda r: _set(r, 1, text=corpus.passages[0].text))
+    with pytest.raises(data.DataError, match="line 2: this text is a corpus passage"):
+        data.load_odd_passages(target)
+
+
 def test_data_card_baselines_match_a_fresh_run():
     """The card's numbers come from `python -m helpers baselines`; neither method wins everything."""
     import re
