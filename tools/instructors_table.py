@@ -74,9 +74,13 @@ def _binder_memory(mb: float) -> str:
 
 def render(worst: dict[str, tuple[float, float, float]]) -> str:
     """The markdown that goes between the markers."""
+    factor = max(budget for _, _, budget in worst.values()) / BUDGET_S
+    speed = ("the course's reference machine" if factor < 1.05 else
+             f"a machine {factor:.1f} times slower than the course's reference (its budget: {BUDGET_S * factor:.0f} s)")
     lines = [
-        "Measured by `make test` on the course's 2-core CI machine (`reports/notebooks.csv`, the "
+        f"Measured by `make test` on {speed}, 2 cores (`reports/notebooks.csv`, the "
         "slower of each notebook's lesson and solution runs, kernel start and model load included). "
+        "CI machines differ about threefold in speed (`tools/machine_speed.py`). "
         "Binder gives one core instead of two: its times are an estimate (twice the measured time), "
         "not a measurement; memory does not depend on the cores.",
         "",
