@@ -9,12 +9,12 @@ a page shared by several processes (a library, Ray's object store) counts once i
 it does in the memory limit that stops a Binder session. The notebook's peak is the larger
 of the two. The plugin prints a table at the end of the run, writes reports/notebooks.csv,
 and fails a notebook's last cell when it is over budget.
+It also turns on strict exercise checks for solutions/ (a wrong solution fails its check).
 
 The 90 s hold on the reference machine: the run first times a short workload on this machine
 (tools/machine_speed.py) and allows each notebook 90 s times how much slower this machine is
 (at least 1, at most 3), so that a slow CI machine does not fail a notebook that fits. The
 table prints the factor and the seconds as measured.
-It also turns on strict exercise checks for solutions/ (a wrong solution fails its check).
 
 Claims that travel: lessons/ run in another numeric environment than solutions/, so a
 claim that holds only for one machine's last bits fails here on every machine. Solutions

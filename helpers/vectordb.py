@@ -38,11 +38,9 @@ from helpers.core.net import answers, free_port
 from helpers.core.validate import check_positive_int
 from helpers.errors import CourseError
 
-__all__ = ["CHUNK_FIELDS", "FIELDS", "LocalServer", "VectorDBError", "chunk_rows", "connect", "create_collection", "insert",
-           "passage_rows", "release", "search"]
+__all__ = ["LocalServer", "VectorDBError", "chunk_rows", "connect", "create_collection", "insert", "passage_rows", "release",
+           "search"]
 
-FIELDS = ("id", "topic", "title", "text", "n_words", "vector")  # what passage_rows writes; "sparse" is computed
-CHUNK_FIELDS = ("id", "document_id", "title", "start", "end", "text", "vector")  # what chunk_rows writes
 _HINTS = {
     "unknown field": "filter on the collection's own fields (listed above), e.g. 'topic == \"pets\" and n_words > 60'",
     "expected dim": "encode with the model the collection was made for, or make a collection of that dimension",
