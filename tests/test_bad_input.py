@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import helpers
 from helpers import (
@@ -43,7 +44,7 @@ from helpers import (
 )
 from helpers.chunking import Chunk
 from helpers.rank import BM25, Reranker, fused_scores, reciprocal_rank_fusion, score_fusion
-from helpers.train import encoder, groups
+from helpers.train import clip, encoder, groups
 from helpers.wordvectors import WordVectors, analogy_accuracy
 
 GOOD = np.ones((4, 8), dtype=np.float32)
@@ -356,6 +357,12 @@ CASES += [
     ("baselines.passage_vectors", lambda: baselines.passage_vectors(["a passage"]), TypeError, "data.Corpus"),
     ("train.encoder.spec", lambda: encoder.spec(models.Recipe()), TypeError, "EncoderRecipe"),
     ("train.encoder.rows", lambda: encoder.rows([]), TypeError, "data.Corpus"),
+    ("train.clip.digit_captions", lambda: clip.digit_captions("a handwritten {word}"), TypeError, "list of strings"),
+    ("train.clip.clip_loss", lambda: clip.clip_loss(torch.zeros(4, 8), torch.zeros(3, 8), 10.0), ValueError, "one shape"),
+    ("train.clip.train_mini_clip", lambda: clip.train_mini_clip(np.zeros((4, 28, 28)), np.zeros(4, int), np.zeros((1, 10, 4))),
+     ValueError, "(n, 8, 8)"),
+    ("train.clip.train_mini_clip", lambda: clip.train_mini_clip(np.zeros((4, 8, 8)), np.full(4, 12), np.zeros((1, 10, 4)),
+                                                                batch_size=2), ValueError, "digits 0 to 9"),
     ("train.encoder.choosing_queries", lambda: encoder.choosing_queries("dev"), TypeError, "data.Corpus"),
     ("train.encoder.columns", lambda: encoder.columns([]), ValueError, "no training rows"),
     ("train.encoder.dense_ndcg", lambda: encoder.dense_ndcg(None, data.load_corpus(), []), ValueError, "non-empty list"),
@@ -368,7 +375,7 @@ CASES += [
 ]
 
 # Public callables that take no input worth validating, or never raise by design.
-NO_INPUT = {"models.hub_reachable", "models.cache_dirs", "models.download", "embed.cache_dir", "embed.cache_root",
+NO_INPUT = {"train.clip.MiniClip", "models.hub_reachable", "models.cache_dirs", "models.download", "embed.cache_dir", "embed.cache_root",
             "distributed.stop_ray", "long_documents.build", "long_documents.store", "long_documents.tokenizer",
             "models.hub_specs", "models.trained_specs", "models.snapshot_dir", "models.find_extra",
             "core.hub_offline", "core.model_dir", "core.cache_root", "core.embeddings_dir", "core.models_dir",
@@ -391,7 +398,7 @@ def test_the_table_covers_every_public_helper():
     for module_name in ("models", "data", "beir", "compress", "embed", "vectors", "search", "index_factory", "index_store",
                         "metrics", "rank", "vectordb", "distributed", "documents", "chunking", "chunk_search", "long_documents", "movielens",
                         "doctor", "colab", "baselines", "check", "pooling", "wordvectors", "plots", "projections",
-                        "reranker", "core", "train", "train.groups", "train.encoder"):
+                        "reranker", "core", "train", "train.groups", "train.encoder", "train.clip"):
         module = importlib.import_module(f"helpers.{module_name}")
         for name in module.__all__:
             obj = getattr(module, name)
