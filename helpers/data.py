@@ -16,7 +16,7 @@ The long documents of lesson 10 and their queries load through :mod:`helpers.doc
 Every loader checks its file and raises :class:`DataError` naming the file, line and
 problem. Introduced in lesson 01.
 
-Lessons: 01, 02, 03, 04, 05, 06, 07, 08, 09.
+Lessons: 01, 02, 03, 04, 05, 06, 07, 08, 09, 11.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ its checks is reported once, recomputed and replaced.
 Location: ``$COURSE_CACHE_DIR``, else ``.cache/embeddings`` in the repository (git-ignored),
 else ``~/.cache/embeddings-course/embeddings`` (:mod:`helpers.core.paths`). Introduced in lesson 01.
 
-Lessons: 01, 02, 03, 04, 05, 06, 07, 08, 10.
+Lessons: 01, 02, 03, 04, 05, 06, 07, 08, 10, 11.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from helpers.core.atomic import atomic_write, sweep
 from helpers.core.files import read_json, regular_size
 from helpers.core.validate import check_texts
 
-__all__ = ["cache_dir", "cache_root", "check_texts", "encode"]
+__all__ = ["cache_dir", "cache_root", "check_texts", "encode", "give_memory_back"]
 
 PROGRESS_FROM = 256  # texts; smaller jobs finish before a bar is worth drawing
 
@@ -199,14 +199,15 @@ def encode(texts: Sequence[str], *, model: str = models.DEFAULT_ENCODER, normali
                   "max_seq_length": encoder.max_seq_length, "n": len(texts), "dim": int(emb.shape[1]),
                   "sha256": hashlib.sha256(emb.tobytes()).hexdigest()}
         _write(npy, meta, emb, record)
-    _give_memory_back()
+    give_memory_back()
     return _perturbed(emb, normalize)
 
 
-def _give_memory_back() -> None:
-    """Return the encoder's freed working memory to the system (glibc keeps it otherwise).
+def give_memory_back() -> None:
+    """Return freed working memory to the system (glibc keeps it for the process otherwise).
 
-    On a 2 GB Binder session this is about 150 MB that later cells of a lesson can use.
+    After an encode, about 150 MB on a 2 GB Binder session; after lesson 11's SetFit training, once
+    the model and its optimizer are deleted, about 400 MB that later cells can use.
     """
     import ctypes
     import gc

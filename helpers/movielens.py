@@ -16,7 +16,8 @@ redistribution without permission, so the course never commits the files.
 Both copies give the same tables (tested): ``ratings`` (user, item, rating, timestamp) and
 ``films`` (item, title without the year, year, genres). :func:`leave_last_out` holds out each
 user's last rating, :func:`top_k` recommends unseen films, and :func:`hit_rates` scores the
-held-out film's rank (recall@k and nDCG@k).
+held-out film's rank (recall@k and nDCG@k). :func:`item2vec` learns film vectors from
+viewing sequences (gensim's Word2Vec) and :func:`user_vectors` averages a user's latest films.
 
 Lessons: 11.
 """
@@ -31,6 +32,7 @@ import re
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +46,8 @@ from helpers.core.paths import cache_root
 from helpers.core.validate import check_positive_int
 from helpers.errors import CourseError
 
-__all__ = ["GENRES", "MD5", "URL", "MovieLens", "MovieLensError", "hit_rates", "leave_last_out", "load_movielens",
-           "read_archive", "read_recbole", "top_k"]
+__all__ = ["GENRES", "MD5", "URL", "MovieLens", "MovieLensError", "hit_rates", "item2vec", "leave_last_out", "load_movielens",
+           "read_archive", "read_recbole", "top_k", "user_vectors"]
 
 URL = "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
 MD5 = "0e33842e24a9c977be4e0107933c0723"  # published by GroupLens at URL + ".md5"
@@ -217,3 +219,62 @@ def hit_rates(recommended: Mapping[int, Sequence[int]], held_out: Mapping[int, i
             recall += 1.0
             ndcg += 1.0 / math.log2(films.index(held_out[user]) + 2)  # one relevant item: the ideal DCG is 1
     return {f"recall@{k}": recall / len(held_out), f"ndcg@{k}": ndcg / len(held_out)}
+
+
+def _histories(ratings: pd.DataFrame, items: Sequence[int]) -> pd.DataFrame:
+    missing = {"user", "item", "timestamp"} - set(getattr(ratings, "columns", ()))
+    if missing:
+        raise ValueError(f"ratings must be a DataFrame with user, item and timestamp columns; missing {sorted(missing)}")
+    unknown = sorted(set(ratings.item) - set(items))
+    if unknown:
+        raise ValueError(f"item ids {unknown[:5]} are rated but not in items: pass the whole catalogue (films.item)")
+    return ratings.sort_values(["user", "timestamp", "item"], kind="stable")
+
+
+def _stable_hash(text: str) -> int:
+    return zlib.crc32(text.encode())  # Python's hash() of a string changes from one process to the next
+
+
+def item2vec(ratings: pd.DataFrame, items: Sequence[int], *, dim: int = 64, window: int = 10, epochs: int = 10,
+             seed: int = 0) -> np.ndarray:
+    """Film vectors learnt from behaviour: gensim's Word2Vec (skip-gram) over each user's films in time order.
+
+    Films watched by the same people close in time get close vectors (Barkan and Koenigstein, 2016,
+    *Item2Vec*). One row per film of ``items``, in that order; a film nobody rated in ``ratings`` has
+    no behaviour to learn from and gets a row of zeros. One worker thread and a stable hash make the
+    run repeatable on one machine.
+    """
+    from gensim.models import Word2Vec
+
+    for name, value in (("dim", dim), ("window", window), ("epochs", epochs)):
+        check_positive_int(name, value)
+    ordered = _histories(ratings, items)
+    sequences = [[str(i) for i in group] for _, group in ordered.groupby("user", sort=True).item]
+    model = Word2Vec(sequences, vector_size=dim, window=window, min_count=1, sg=1, negative=5, epochs=epochs,
+                     seed=seed, workers=1, hashfxn=_stable_hash)
+    vectors = np.zeros((len(items), dim), dtype=np.float32)
+    for row, item in enumerate(items):
+        if str(item) in model.wv:
+            vectors[row] = model.wv[str(item)]
+    return vectors
+
+
+def user_vectors(ratings: pd.DataFrame, items: Sequence[int], vectors: np.ndarray, last: int = 5) -> tuple[list[int], np.ndarray]:
+    """``(users, matrix)``: each user's mean of the vectors of their ``last`` most recent films, scaled to length 1.
+
+    ``vectors`` holds one row per film of ``items`` (text or behaviour). A user whose recent films all
+    have rows of zeros gets a row of zeros: nothing is known to recommend from.
+    """
+    check_positive_int("last", last)
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2 or len(vectors) != len(items):
+        raise ValueError(f"vectors must hold one row per item: {len(items)} items, vectors of shape {vectors.shape}")
+    row_of = {item: row for row, item in enumerate(items)}
+    ordered = _histories(ratings, items)
+    users, rows = [], []
+    for user, group in ordered.groupby("user", sort=True).item:
+        users.append(int(user))
+        rows.append(vectors[[row_of[i] for i in group.tolist()[-last:]]].mean(axis=0))
+    matrix = np.stack(rows)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return users, np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)

@@ -17,6 +17,7 @@ import torch
 
 import helpers
 from helpers import (
+    applications,
     baselines,
     beir,
     chunk_search,
@@ -59,6 +60,7 @@ HIDDEN = np.ones((2, 3, 8), dtype=np.float32)
 MASK = np.array([[1, 1, 0], [1, 0, 0]])
 P2 = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [3.0, 3.0]])
 LAB = ["a", "b", "a", "c"]
+ML_RATINGS = pd.DataFrame({"user": [1, 1, 2, 2], "item": [1, 2, 2, 3], "timestamp": [1, 2, 1, 2]})
 TINY = WordVectors(["cat", "dog", "car"], np.eye(3, dtype=np.float32))
 
 
@@ -235,6 +237,25 @@ CASES = [
     ("movielens.top_k", lambda: movielens.top_k(np.zeros(2), [1, 2, 3], set(), k=1), ValueError, "one number per item"),
     ("movielens.hit_rates", lambda: movielens.hit_rates({1: [9]}, {1: 2}, {1, 2}), ValueError, "not in the catalogue"),
     ("movielens.hit_rates", lambda: movielens.hit_rates({}, {1: 2}, {1, 2}), ValueError, "held-out users"),
+    ("movielens.item2vec", lambda: movielens.item2vec(ML_RATINGS, [1, 2]), ValueError, "not in items"),
+    ("movielens.item2vec", lambda: movielens.item2vec(ML_RATINGS, [1, 2, 3], dim=0), ValueError, "dim"),
+    ("movielens.user_vectors", lambda: movielens.user_vectors(ML_RATINGS, [1, 2, 3], np.ones((2, 4))), ValueError, "one row per item"),
+    ("movielens.user_vectors", lambda: movielens.user_vectors(ML_RATINGS, [1, 2, 3], np.ones((3, 4)), last=0), ValueError, "last"),
+    ("movielens.user_vectors", lambda: movielens.user_vectors([(1, 2, 3)], [1, 2, 3], np.ones((3, 4))), ValueError, "DataFrame"),
+    ("applications.few_shot_sample", lambda: applications.few_shot_sample(LAB, 1, seed=0), ValueError, "none to test"),
+    ("applications.few_shot_sample", lambda: applications.few_shot_sample(LAB, 0, seed=0), ValueError, "positive"),
+    ("applications.few_shot_sample", lambda: applications.few_shot_sample("abc", 1, seed=0), ValueError, "one label per row"),
+    ("applications.topic_keywords", lambda: applications.topic_keywords(["a cat", "a dog"], [0]), ValueError, "one integer cluster id"),
+    ("applications.topic_keywords", lambda: applications.topic_keywords(["a cat", "a dog"], [-1, -1]), ValueError, "noise"),
+    ("applications.topic_keywords", lambda: applications.topic_keywords(["a cat", ""], [0, 1]), ValueError, "blank"),
+    ("applications.outlier_scores", lambda: applications.outlier_scores(GOOD, "zscore"), ValueError, "method must be"),
+    ("applications.outlier_scores", lambda: applications.outlier_scores(GOOD, "knn", k=4), ValueError, "at least 5 rows"),
+    ("applications.outlier_scores", lambda: applications.outlier_scores(np.zeros((4, 3)), "centroid", k=2), ValueError, "all zeros"),
+    ("applications.outlier_scores", lambda: applications.outlier_scores(NAN, "centroid", k=2), ValueError, "NaN"),
+    ("applications.precision_at_k", lambda: applications.precision_at_k([0.1, 0.2], [True, False], 3), ValueError, "larger than"),
+    ("applications.precision_at_k", lambda: applications.precision_at_k([0.1, 0.2], [1, 0], 1), TypeError, "booleans"),
+    ("applications.precision_at_k", lambda: applications.precision_at_k([0.1, np.nan], [True, False], 1), ValueError, "NaN"),
+    ("applications.precision_at_k", lambda: applications.precision_at_k([0.1, 0.2], [True], 1), ValueError, "one length"),
     ("vectordb.chunk_rows", lambda: vectordb.chunk_rows([Chunk("d", 0, 2, "hi")], GOOD[:2], {"d": "D"}), ValueError,
      "one vector per chunk"),
     ("vectordb.chunk_rows", lambda: vectordb.chunk_rows([Chunk("d", 0, 2, "hi")], GOOD[:1], {}), ValueError, "no title"),
@@ -376,6 +397,7 @@ CASES += [
 
 # Public callables that take no input worth validating, or never raise by design.
 NO_INPUT = {"train.clip.MiniClip", "models.hub_reachable", "models.cache_dirs", "models.download", "embed.cache_dir", "embed.cache_root",
+            "embed.give_memory_back",
             "distributed.stop_ray", "long_documents.build", "long_documents.store", "long_documents.tokenizer",
             "models.hub_specs", "models.trained_specs", "models.snapshot_dir", "models.find_extra",
             "core.hub_offline", "core.model_dir", "core.cache_root", "core.embeddings_dir", "core.models_dir",
@@ -397,6 +419,7 @@ def test_the_table_covers_every_public_helper():
     public = {"helpers.setup"}
     for module_name in ("models", "data", "beir", "compress", "embed", "vectors", "search", "index_factory", "index_store",
                         "metrics", "rank", "vectordb", "distributed", "documents", "chunking", "chunk_search", "long_documents", "movielens",
+                        "applications",
                         "doctor", "colab", "baselines", "check", "pooling", "wordvectors", "plots", "projections",
                         "reranker", "core", "train", "train.groups", "train.encoder", "train.clip"):
         module = importlib.import_module(f"helpers.{module_name}")

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import os
 import re
+import subprocess
+import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -136,3 +139,44 @@ def test_every_install_path_takes_the_same_recbole_without_its_dependencies():
     root = Path(__file__).resolve().parent.parent
     for path in ("Makefile", "postBuild"):
         assert re.search(rf"pip install (-q )?--no-deps {re.escape(movielens.RECBOLE)}\n", (root / path).read_text()), path
+
+
+SMALL = pd.DataFrame({"user": [1, 1, 1, 2, 2, 2, 3, 3],
+                      "item": [10, 20, 30, 10, 20, 40, 30, 40],
+                      "timestamp": [1, 2, 3, 5, 6, 7, 1, 1]})
+
+
+def test_item2vec_places_films_watched_together_closer_and_gives_unrated_films_zeros():
+    # 200 users: odd ones watch 10 of films 1-30, even ones 10 of films 31-60; film 61 is never rated
+    rows = [(u, int(i), t) for u in range(200)
+            for t, i in enumerate(np.random.default_rng(u).choice(range(1, 31) if u % 2 else range(31, 61), 10, replace=False))]
+    ratings = pd.DataFrame(rows, columns=["user", "item", "timestamp"])
+    items = list(range(1, 62))
+    vectors = movielens.item2vec(ratings, items, dim=16, epochs=20, seed=0)
+    assert vectors.shape == (61, 16) and not vectors[60].any() and vectors[:60].any(axis=1).all()
+    unit = vectors[:60] / np.linalg.norm(vectors[:60], axis=1, keepdims=True)
+    together = np.equal.outer(np.arange(60) < 30, np.arange(60) < 30)
+    sims = unit @ unit.T
+    assert sims[together & ~np.eye(60, dtype=bool)].mean() > sims[~together].mean() + 0.2
+    np.testing.assert_array_equal(vectors, movielens.item2vec(ratings, items, dim=16, epochs=20, seed=0))
+
+
+def test_item2vec_is_the_same_in_a_process_with_another_string_hash():
+    # Python salts str hashes per process; gensim seeds each film's first vector with a hash of its id
+    code = ("import numpy as np, pandas as pd; from helpers import movielens; "
+            "r = pd.DataFrame({'user': [1, 1, 1, 2, 2], 'item': [1, 2, 3, 2, 3], 'timestamp': [1, 2, 3, 1, 2]}); "
+            "print(movielens.item2vec(r, [1, 2, 3], dim=4, epochs=2).round(6).tolist())")
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(outputs) == 1
+
+
+def test_user_vectors_average_the_latest_films_by_time():
+    vectors = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]], dtype=np.float32)
+    users, matrix = movielens.user_vectors(SMALL, [10, 20, 30, 40], vectors, last=2)
+    assert users == [1, 2, 3]
+    np.testing.assert_allclose(matrix[0], np.array([0, 1, 1]) / np.sqrt(2), atol=1e-6)        # films 20, 30
+    np.testing.assert_allclose(matrix[1], np.array([0.5, 1, 0]) / np.linalg.norm([0.5, 1, 0]), atol=1e-6)  # 20, 40
+    np.testing.assert_allclose(matrix[2], np.array([1, 1, 1]) / np.sqrt(3), atol=1e-6)        # a tie in time: both
+    _, zeros = movielens.user_vectors(SMALL, [10, 20, 30, 40], np.zeros((4, 3)), last=2)
+    assert not zeros.any()                                                                    # nothing known: no direction

@@ -9,7 +9,7 @@
 
 Loading never imports training code (:mod:`helpers.train`). Introduced in lesson 00.
 
-Lessons: 00, 01, 02, 03, 04, 05, 06, 07, 08, 10.
+Lessons: 00, 01, 02, 03, 04, 05, 06, 07, 08, 10, 11.
 """
 
 from __future__ import annotations
