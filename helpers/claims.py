@@ -15,7 +15,7 @@ Introduced in lesson 00; every lesson uses it.
 ✔ two plus two: 4 (claim: ≥ 4)
 4
 
-Lessons: 00, 01, 02, 03, 04, 05, 06, 07, 08, 09, 10, 11.
+Lessons: 00, 01, 02, 03, 04, 05, 06, 07, 08, 09, 10, 11, 12.
 """
 
 from __future__ import annotations

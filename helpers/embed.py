@@ -14,7 +14,7 @@ its checks is reported once, recomputed and replaced.
 Location: ``$COURSE_CACHE_DIR``, else ``.cache/embeddings`` in the repository (git-ignored),
 else ``~/.cache/embeddings-course/embeddings`` (:mod:`helpers.core.paths`). Introduced in lesson 01.
 
-Lessons: 01, 02, 03, 04, 05, 06, 07, 08, 10, 11.
+Lessons: 01, 02, 03, 04, 05, 06, 07, 08, 10, 11, 12.
 """
 
 from __future__ import annotations

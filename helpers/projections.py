@@ -13,7 +13,7 @@ the libraries' Euclidean defaults are used throughout.
 >>> neighbours_kept(x, x, k=5)
 1.0
 
-Lessons: 04.
+Lessons: 04, 12.
 """
 
 from __future__ import annotations

@@ -80,6 +80,8 @@ CASES = [
     ("models.load_encoder", lambda: models.load_encoder(3), TypeError, "string"),
     ("models.load_transformer", lambda: models.load_transformer("ms-marco-MiniLM-L-6-v2"), ValueError, "cross-encoder"),
     ("models.load_cross_encoder", lambda: models.load_cross_encoder("bert-base-uncased"), ValueError, "not a cross-encoder"),
+    ("models.load_clip", lambda: models.load_clip("all-MiniLM-L6-v2"), ValueError, "not a CLIP model"),
+    ("models.load_clip", lambda: models.load_clip("dall-e"), ValueError, "unknown model"),
     ("models.available_copies", lambda: models.available_copies(""), ValueError, "unknown model"),
     ("data.load_corpus", lambda: data.load_corpus("/nonexistent"), ValueError, "missing"),
     ("data.load_sts", lambda: data.load_sts("/nonexistent"), ValueError, "missing"),

@@ -342,7 +342,7 @@ def test_online_models_are_downloaded_as_plain_files_and_a_failed_download_leave
     assert bert.status == "failed" and "429" in bert.detail and not bert.required
     bert_snapshots = bundle.snapshot_dir(target, models.get_spec("bert-base-uncased")).parent
     assert not bert_snapshots.exists() or not any(bert_snapshots.iterdir()), "a half download was left"
-    assert set(bundle.check(target)) == {"all-MiniLM-L6-v2", "ms-marco-MiniLM-L-6-v2", RERANKER, FINETUNED}
+    assert set(bundle.check(target)) == {"all-MiniLM-L6-v2", "ms-marco-MiniLM-L-6-v2", "clip-vit-base-patch32", RERANKER, FINETUNED}
 
 
 def test_every_registered_model_says_what_the_lessons_lose_without_it():

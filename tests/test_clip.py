@@ -1,4 +1,4 @@
-"""The mini-CLIP of the training layer (lesson 12, planned): its loss by hand, and training that works.
+"""The mini-CLIP of the training layer (lesson 12): its loss by hand, and training that works.
 
 The images are scikit-learn's bundled handwritten digits and the caption vectors come from
 the course's MiniLM: nothing is downloaded. Training is seeded; the margins below hold on

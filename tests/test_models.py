@@ -18,7 +18,7 @@ from helpers.models import hub
 def test_registry_pins_full_revisions_and_licences():
     for name, spec in models.REGISTRY.items():
         assert spec.name == name
-        assert spec.licence and spec.kind in {"encoder", "transformer", "cross-encoder"}
+        assert spec.licence and spec.kind in {"encoder", "transformer", "cross-encoder", "clip"}
         if isinstance(spec, models.TrainedSpec):  # course-trained: a recipe and a fingerprint, no Hub revision
             assert not hasattr(spec, "repo_id") and not hasattr(spec, "revision")
             assert re.fullmatch(r"[0-9a-f]{12}", spec.fingerprint()) and spec.train_seconds > 0

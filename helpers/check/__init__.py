@@ -11,7 +11,7 @@ the next, closer one. When the environment sets ``HELPERS_CHECK_STRICT=1`` (the 
 does, for ``solutions/``), a check that does not pass raises :class:`CheckFailed`, so a
 broken solution fails CI. Introduced in lesson 00.
 
-Lessons: 00, 01, 02, 03, 04, 05, 06, 07, 08, 09, 10, 11.
+Lessons: 00, 01, 02, 03, 04, 05, 06, 07, 08, 09, 10, 11, 12.
 """
 
 from __future__ import annotations

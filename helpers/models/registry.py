@@ -32,7 +32,7 @@ __all__ = [
     "trained_specs",
 ]
 
-Kind = Literal["encoder", "transformer", "cross-encoder"]
+Kind = Literal["encoder", "transformer", "cross-encoder", "clip"]
 
 
 @dataclass(frozen=True)
@@ -223,6 +223,18 @@ REGISTRY: dict[str, Spec] = {
             lessons=(2,),
             without="lesson 02 skips its bert-base-uncased comparison (that section is online only)",
             note="Raw BERT, not trained for sentence vectors (lesson 02, online only).",
+        ),
+        ModelSpec(
+            name="clip-vit-base-patch32",
+            repo_id="openai/clip-vit-base-patch32",
+            revision="3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268",
+            licence="MIT",
+            kind="clip",
+            size_mb=605,
+            dim=512,
+            lessons=(12,),
+            without="lesson 12 runs its CLIP cells on a tiny random-weight stand-in (the code runs, the scores mean nothing)",
+            note="OpenAI's CLIP (Radford et al., 2021): a ViT-B/32 image tower and a text tower in one space (lesson 12, online).",
         ),
         TrainedSpec(
             name=COURSE_RERANKER,

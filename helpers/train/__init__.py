@@ -11,7 +11,7 @@ the Hub model it stands in for) is here, else says how long training takes and t
 with a progress bar. Loading (:mod:`helpers.models`) never imports this package.
 Used in lessons 06 and 07.
 
-Lessons: 06, 07, 08.
+Lessons: 06, 07, 08, 12.
 """
 
 from __future__ import annotations

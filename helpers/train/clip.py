@@ -15,7 +15,7 @@ both directions. :func:`train_mini_clip` trains both projections and the CNN on 
 written from :data:`TEMPLATES`. :data:`HELD_OUT_TEMPLATES` are never trained on, so they
 measure what unseen wordings do. :func:`digit_captions` writes the captions.
 
-Lessons: 12 (planned).
+Lessons: 12.
 """
 
 from __future__ import annotations
