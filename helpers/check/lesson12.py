@@ -107,38 +107,43 @@ def exercise_12_2(ensemble_zero_shot: Callable[[np.ndarray, np.ndarray], Any]) -
     ])
 
 
-# --- 12.3 precision at k for text-to-image search ------------------------------------------------
+# --- 12.3 the modality gap ----------------------------------------------------------------------
 
-def precision(scores: list, image_labels: list, query_label: Any, k: int) -> float:
-    """The reference answer: the share of the k best-scored images with the query's label."""
-    top = np.argsort(-np.asarray(scores, dtype=float), kind="stable")[:k]
-    return float(np.mean(np.asarray(image_labels)[top] == query_label))
+def gap(image_emb: np.ndarray, text_emb: np.ndarray) -> float:
+    """The reference answer: the Euclidean distance between the mean image vector and the mean text vector."""
+    return float(np.linalg.norm(image_emb.mean(axis=0) - text_emb.mean(axis=0)))
 
 
-def exercise_12_3(precision_at_k: Callable[[list, list, Any, int], float]) -> CheckResult:
-    """``precision_at_k(scores, image_labels, query_label, k)``: the share of the top k images showing ``query_label``."""
-    scores = [0.31, 0.82, 0.15, 0.77, 0.64, 0.05, 0.58]
-    image_labels = [7, 7, 1, 3, 7, 7, 1]
-    cases = [(scores, image_labels, 7, 3), (scores, image_labels, 7, 1), (scores, image_labels, 1, 2),
-             (scores, image_labels, 3, 7), (scores, image_labels, 7, 5)]
+def _clouds(seed: int, n_images: int, n_texts: int, shift: float) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    offset = np.zeros(4)
+    offset[0] = shift
+    return (_unit(rng.normal(size=(n_images, 4)) + offset), _unit(rng.normal(size=(n_texts, 4)) - offset))
+
+
+def exercise_12_3(modality_gap: Callable[[np.ndarray, np.ndarray], float]) -> CheckResult:
+    """``modality_gap(image_emb, text_emb)``: how far apart the centres of the two clouds are."""
+    cases = [_clouds(0, 8, 8, 2.0), _clouds(1, 12, 5, 1.0), _clouds(2, 6, 9, 0.0), _clouds(3, 4, 4, 3.0)]
 
     def same(got: Any, expected: float, args: tuple) -> str | None:
-        problem = close(got, expected, tol=1e-9, what="precision at k")
+        problem = close(got, expected, tol=1e-9, what="the gap")
         if problem is None or isinstance(got, (str, bytes, bool)) or np.ndim(got) != 0:
             return problem
-        s, found, label, k = args
-        relevant = sum(1 for x in found if x == label)
-        if abs(float(got) - expected * k / relevant) < 1e-9:
-            return "that divides by the number of right images (recall); precision divides by k"
-        low = np.argsort(np.asarray(s, dtype=float), kind="stable")[:k]
-        if abs(float(got) - float(np.mean(np.asarray(found)[low] == label))) < 1e-9:
-            return "those are the k lowest scores: the best match has the highest cosine"
+        images, texts = args
+        got = float(got)
+        centres = _unit(np.stack([images.mean(axis=0), texts.mean(axis=0)]))
+        if abs(got - float(np.linalg.norm(centres[0] - centres[1]))) < 1e-9:
+            return "do not scale the centres to length 1: a centre of unit vectors is shorter than 1, and that is part of the gap"
+        if abs(got - float(np.mean(np.linalg.norm(images[:, None] - texts[None], axis=2)))) < 1e-9:
+            return "that is the mean distance between every image and every text; the gap is between the two means"
+        if abs(got - float(images.mean(axis=0) @ texts.mean(axis=0))) < 1e-9:
+            return "that is a dot product of the centres; the gap is the length of their difference"
         return problem
 
-    attempted, problems = _run_cases(precision_at_k, cases, precision, same,
-                                     labels=["digit 7, k = 3", "digit 7, k = 1", "digit 1, k = 2", "digit 3, k = every image",
-                                             "digit 7, k = 5"])
-    return result("12.3", precision_at_k if attempted else None, problems, hint=[
-        "sort the images by score, highest first; of the first k, what share has the query's label?",
-        "top = np.argsort(-np.asarray(scores))[:k]; return float(np.mean(np.asarray(image_labels)[top] == query_label))",
+    attempted, problems = _run_cases(modality_gap, cases, gap, same,
+                                     labels=["8 images and 8 texts, far apart", "12 images and 5 texts",
+                                             "clouds around one centre", "4 and 4, very far apart"])
+    return result("12.3", modality_gap if attempted else None, problems, hint=[
+        "average the image vectors (one mean vector), average the text vectors, and measure the length of the difference",
+        "return float(np.linalg.norm(image_emb.mean(axis=0) - text_emb.mean(axis=0)))",
     ])

@@ -1,4 +1,4 @@
-"""Lesson 12's exercises: the contrastive loss by hand, zero-shot with a caption ensemble, precision at k."""
+"""Lesson 12's exercises: the contrastive loss by hand, zero-shot with a caption ensemble, the modality gap."""
 
 from __future__ import annotations
 
@@ -31,11 +31,15 @@ def _ensemble(images, captions, *, normalize=True, first_only=False):
     return np.argmax(images @ classes.T, axis=1)
 
 
-def _precision(scores, found, label, k, *, highest=True, recall=False):
-    s = np.asarray(scores, dtype=float)
-    top = np.argsort(-s if highest else s, kind="stable")[:k]
-    hits = float(np.sum(np.asarray(found)[top] == label))
-    return hits / sum(1 for x in found if x == label) if recall else hits / k
+def _gap(images, texts, *, unit_centres=False, pairwise=False, dot=False):
+    a, b = images.mean(axis=0), texts.mean(axis=0)
+    if pairwise:
+        return float(np.mean(np.linalg.norm(images[:, None] - texts[None], axis=2)))
+    if dot:
+        return float(a @ b)
+    if unit_centres:
+        a, b = a / np.linalg.norm(a), b / np.linalg.norm(b)
+    return float(np.linalg.norm(a - b))
 
 
 def exercises() -> list[Exercise]:
@@ -51,9 +55,10 @@ def exercises() -> list[Exercise]:
             "the first template only": lambda i, c: _ensemble(i, c, first_only=True),
             "the farthest class": lambda i, c: np.argmin(i @ (c.mean(axis=0) / np.linalg.norm(c.mean(axis=0), axis=1, keepdims=True)).T, axis=1),
         }),
-        Exercise("12.3", lesson12.exercise_12_3, _precision, wrong={
-            "the lowest scores": lambda s, f, q, k: _precision(s, f, q, k, highest=False),
-            "recall, not precision": lambda s, f, q, k: _precision(s, f, q, k, recall=True),
-            "a count, not a share": lambda s, f, q, k: _precision(s, f, q, k) * k,
+        Exercise("12.3", lesson12.exercise_12_3, _gap, wrong={
+            "centres scaled to length 1": lambda i, t: _gap(i, t, unit_centres=True),
+            "the mean pairwise distance": lambda i, t: _gap(i, t, pairwise=True),
+            "a dot product of the centres": lambda i, t: _gap(i, t, dot=True),
+            "the distance between the first image and the first text": lambda i, t: float(np.linalg.norm(i[0] - t[0])),
         }),
     ]
