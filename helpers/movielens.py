@@ -174,11 +174,15 @@ def load_movielens(source: str = "auto", *, url: str = URL, md5: str = MD5, cach
     return read_recbole(folder)
 
 
-def leave_last_out(ratings: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, int]]:
-    """Each user's last rating (by time; ties by item id) held out: ``(the other ratings, {user: held-out item})``."""
+def _check_columns(ratings: pd.DataFrame) -> None:
     missing = {"user", "item", "timestamp"} - set(getattr(ratings, "columns", ()))
     if missing:
         raise ValueError(f"ratings must be a DataFrame with user, item and timestamp columns; missing {sorted(missing)}")
+
+
+def leave_last_out(ratings: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, int]]:
+    """Each user's last rating (by time; ties by item id) held out: ``(the other ratings, {user: held-out item})``."""
+    _check_columns(ratings)
     counts = ratings.groupby("user").size()
     single = counts[counts < 2].index.tolist()
     if single:
@@ -222,9 +226,7 @@ def hit_rates(recommended: Mapping[int, Sequence[int]], held_out: Mapping[int, i
 
 
 def _histories(ratings: pd.DataFrame, items: Sequence[int]) -> pd.DataFrame:
-    missing = {"user", "item", "timestamp"} - set(getattr(ratings, "columns", ()))
-    if missing:
-        raise ValueError(f"ratings must be a DataFrame with user, item and timestamp columns; missing {sorted(missing)}")
+    _check_columns(ratings)
     unknown = sorted(set(ratings.item) - set(items))
     if unknown:
         raise ValueError(f"item ids {unknown[:5]} are rated but not in items: pass the whole catalogue (films.item)")
